@@ -1,0 +1,137 @@
+"""Harmonised layer: one table across jurisdictions, and every data-quality finding.
+
+A jurisdiction whose raw frame fails its schema is left out of the refresh and keeps its last
+good rows, read back from the warehouse; the others are updated. Within one run, Dagster skips
+everything downstream of a failed blocking check; `wbtip run` therefore runs this layer in a
+second run so that one blocked jurisdiction does not hold back the region.
+"""
+
+
+import dagster as dg
+import pandas as pd
+
+from wbtip_pipeline.assets import HARMONISED
+from wbtip_pipeline.assets.common import publish_checked, schema_check_spec, source_hashes
+from wbtip_pipeline.assets.sources import CONFIGS, raw_asset_name, raw_check_name
+from wbtip_pipeline.checks import WARN
+from wbtip_pipeline.resources import WarehouseResource
+from wbtip_pipeline.schemas.harmonised import (
+    HARMONISED_COLUMNS,
+    HARMONISED_KEY,
+    data_quality_schema,
+    harmonised_schema,
+)
+from wbtip_pipeline.transforms.consistency import check_consistency
+from wbtip_pipeline.transforms.data_quality import (
+    combine_issues,
+    findings_to_issues,
+    kept_rows_notes,
+    split_valid,
+)
+from wbtip_pipeline.transforms.harmonise import harmonise_statistics as harmonise
+from wbtip_pipeline.transforms.harmonise import map_countries
+
+RAW_INS = {f"raw_{code.lower()}": dg.AssetIn(raw_asset_name(code)) for code in CONFIGS}
+CONSISTENCY_CHECK = "harmonised_statistics_consistency"
+
+
+def _by_code(raw: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    return {name.removeprefix("raw_").upper(): frame for name, frame in raw.items()}
+
+
+def merge_with_last_good(new: pd.DataFrame, previous: pd.DataFrame | None, blocked) -> pd.DataFrame:
+    """The fresh rows of passing jurisdictions plus the published rows of the blocked ones."""
+    parts = [new]
+    if previous is not None and blocked:
+        parts.append(previous[previous["jurisdiction"].isin(list(blocked))][HARMONISED_COLUMNS])
+    table = pd.concat(parts, ignore_index=True)
+    for col in ("year", "value_low", "value_high"):
+        table[col] = table[col].astype("int64")
+    return table.sort_values(HARMONISED_KEY, ignore_index=True)
+
+
+@dg.asset(
+    ins=RAW_INS,
+    group_name=HARMONISED,
+    description="Every jurisdiction's figures in one set of codes, counts as intervals (HARMONISED.md).",
+    check_specs=[
+        schema_check_spec("harmonised_statistics"),
+        dg.AssetCheckSpec(
+            CONSISTENCY_CHECK,
+            asset="harmonised_statistics",
+            description="Breakdowns, children, convictions and year-on-year jumps that contradict the totals (warns only).",
+        ),
+    ],
+    kinds={"pandas", "sql"},
+)
+def harmonised_statistics(context: dg.AssetExecutionContext, warehouse: WarehouseResource, **raw):
+    raw = _by_code(raw)
+    good, blocked = split_valid(raw, CONFIGS)
+    for code, findings in blocked.items():
+        context.log.warning(f"{code} is blocked ({len(findings)} findings); keeping its last good rows")
+    new, _ = harmonise(pd.concat(good.values(), ignore_index=True)) if good else (None, None)
+    previous = warehouse.get().read("harmonised_statistics")
+    table = merge_with_last_good(
+        new if new is not None else pd.DataFrame(columns=HARMONISED_COLUMNS), previous, blocked
+    )
+    consistency = check_consistency(table)
+    yield dg.AssetCheckResult(
+        check_name=CONSISTENCY_CHECK,
+        passed=consistency.empty,
+        severity=WARN,
+        metadata={
+            "findings": len(consistency),
+            "messages": dg.MetadataValue.text(
+                "\n".join(consistency["jurisdiction"] + ": " + consistency["message"])
+            ),
+            "by_check": dg.MetadataValue.json(consistency["check_name"].value_counts().to_dict()),
+            "sample": dg.MetadataValue.md(
+                consistency[["jurisdiction", "year", "check_name", "message"]].head(30).to_markdown(index=False)
+            ),
+        },
+    )
+    yield from publish_checked(
+        warehouse,
+        "harmonised_statistics",
+        table,
+        harmonised_schema,
+        HARMONISED_KEY,
+        sources=source_hashes(*good.values()),
+        extra_metadata={
+            "jurisdictions_refreshed": ", ".join(sorted(good)) or "none",
+            "jurisdictions_blocked": ", ".join(sorted(blocked)) or "none",
+        },
+    )
+
+
+@dg.asset(
+    ins=RAW_INS,
+    group_name=HARMONISED,
+    description="Every finding of every check, blocking (error) or not (warning), in words an analyst understands.",
+    check_specs=[schema_check_spec("data_quality_issues")],
+    kinds={"pandas", "sql"},
+)
+def data_quality_issues(
+    harmonised_statistics: pd.DataFrame, warehouse: WarehouseResource, **raw
+):
+    raw = _by_code(raw)
+    good, blocked = split_valid(raw, CONFIGS)
+    ingestion = [findings_to_issues(f, raw_check_name(code)) for code, f in blocked.items()]
+    mapping = [map_countries(frame[frame["problem"].isna()])[1] for frame in good.values()]
+    issues = combine_issues(
+        *ingestion,
+        kept_rows_notes(blocked, harmonised_statistics),
+        *mapping,
+        check_consistency(harmonised_statistics),
+    )
+    yield from publish_checked(
+        warehouse,
+        "data_quality_issues",
+        issues,
+        data_quality_schema,
+        ["jurisdiction", "year", "check_name"],
+        extra_metadata={
+            "errors": int((issues["severity"] == "error").sum()),
+            "warnings": int((issues["severity"] == "warning").sum()),
+        },
+    )

@@ -1,0 +1,1 @@
+"""Pure pandas transforms: harmonisation and the analytics tables. Never import dagster here."""

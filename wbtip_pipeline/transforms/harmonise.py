@@ -1,0 +1,55 @@
+"""Validated raw frames -> the harmonised statistics table (HARMONISED.md)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from wbtip_pipeline.codes import COUNTRY_DIMENSIONS
+from wbtip_pipeline.countries import UNKNOWN, country_code
+from wbtip_pipeline.schemas.harmonised import DATA_QUALITY_COLUMNS, HARMONISED_COLUMNS, HARMONISED_KEY
+
+
+def map_countries(raw: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
+    """Categories with country names replaced by codes, and a warning row per unmappable name."""
+    country = raw["dimension"].isin(COUNTRY_DIMENSIONS) & (raw["category"] != raw["jurisdiction"])
+    names = raw.loc[country, "category"].fillna("")
+    codes = names.map(country_code)
+    unmapped = codes.isna()
+    issues = (
+        raw.loc[codes[unmapped].index, ["jurisdiction", "year", "category", "dimension", "source_file"]]
+        .drop_duplicates(["jurisdiction", "category", "source_file"])
+        .assign(
+            severity="warning",
+            check_name="unmapped_country",
+            message=lambda d: "country name "
+            + d["category"].map(repr)
+            + " ("
+            + d["dimension"]
+            + ") could not be mapped to an ISO code; counted as UNKNOWN. "
+            "Add it to wbtip_pipeline/reference/country_overrides.yaml if it is a country.",
+        )
+    )
+    category = raw["category"].copy()
+    category.loc[codes.index] = codes.fillna(UNKNOWN)
+    return category, issues.reindex(columns=DATA_QUALITY_COLUMNS)
+
+
+def harmonise_statistics(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One harmonised table from raw frames that passed validation, and the warnings it raised.
+
+    Rows sharing a key (unnamed sub-forms of other exploitation, named sub-forms, two spellings
+    of the same country) are added up as intervals: lows add, highs add.
+    """
+    rows = raw[raw["problem"].isna()].copy()
+    rows["category"], issues = map_countries(rows)
+    if rows.empty:
+        return pd.DataFrame(columns=HARMONISED_COLUMNS), issues
+    grouped = rows.groupby(HARMONISED_KEY, sort=True, dropna=False).agg(
+        value_low=("value_low", "sum"),
+        value_high=("value_high", "sum"),
+        source_files=("source_file", lambda s: "; ".join(sorted(set(s)))),
+    )
+    out = grouped.reset_index()
+    for col in ("year", "value_low", "value_high"):
+        out[col] = out[col].astype("int64")
+    return out[HARMONISED_COLUMNS], issues
