@@ -5,7 +5,6 @@ schemas are wrapped here. Every check reports its findings (file, row, column, v
 markdown table in its metadata, where the engineer on call looks first.
 """
 
-
 from collections.abc import Callable
 
 import dagster as dg

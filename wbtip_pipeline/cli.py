@@ -46,7 +46,11 @@ def _collect(result, report: RunReport) -> None:
         messages = evaluation.metadata.get("messages")
         text = messages.value if messages is not None else evaluation.description or ""
         lines = [line for line in str(text).splitlines() if line] or ["(no details)"]
-        target = report.failures if evaluation.severity == dg.AssetCheckSeverity.ERROR else report.warnings
+        target = (
+            report.failures
+            if evaluation.severity == dg.AssetCheckSeverity.ERROR
+            else report.warnings
+        )
         head = f"{evaluation.asset_key.to_user_string()} / {evaluation.check_name}"
         target.append(head + "".join(f"\n    - {line}" for line in lines[:20]))
     for event in result.get_step_failure_events():
@@ -99,7 +103,9 @@ def run_pipeline(
             before = len(report.failures)
             _collect(result, report)
             status = "ok" if len(report.failures) == before else "with failures"
-            say(f"wbtip: {label} run {result.run_id[:8]} finished {status} in {time.perf_counter() - started:.1f}s")
+            say(
+                f"wbtip: {label} run {result.run_id[:8]} finished {status} in {time.perf_counter() - started:.1f}s"
+            )
     return report
 
 
@@ -119,7 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--output", help=f"output folder (env {ENV_OUTPUT}; default output/)")
     run.add_argument("--verbose", action="store_true", help="show Dagster's own log lines")
     args = parser.parse_args(argv)
-    report = run_pipeline(args.sources, args.output, log_level="DEBUG" if args.verbose else "WARNING")
+    report = run_pipeline(
+        args.sources, args.output, log_level="DEBUG" if args.verbose else "WARNING"
+    )
     from wbtip_pipeline.settings import Settings
 
     _print_summary(report, Settings.from_env().output_dir)

@@ -1,6 +1,5 @@
 """Dagster resources: the folders the pipeline reads and writes, and the warehouse."""
 
-
 from pathlib import Path
 
 import dagster as dg

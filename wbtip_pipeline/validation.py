@@ -106,7 +106,9 @@ def validate(
             rule=rule,
             year=None if year is None or pd.isna(year) else int(year),
         )
-    return sorted(findings.values(), key=lambda f: (f.jurisdiction, f.file, _row_key(f.row), f.rule))
+    return sorted(
+        findings.values(), key=lambda f: (f.jurisdiction, f.file, _row_key(f.row), f.rule)
+    )
 
 
 def _row_key(row: str) -> tuple:

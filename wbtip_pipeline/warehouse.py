@@ -84,7 +84,11 @@ class Warehouse:
             )
             for col in frame.columns
         ]
-        comment = (schema.description or "").strip().splitlines()[0] if schema is not None and schema.description else None
+        comment = (
+            (schema.description or "").strip().splitlines()[0]
+            if schema is not None and schema.description
+            else None
+        )
         table = sa.Table(name, metadata, *columns, comment=comment)
         present = [k for k in keys if k in frame.columns]
         if present:

@@ -1,6 +1,5 @@
 """What every published table asset does: validate, report the check, publish, describe."""
 
-
 from collections.abc import Iterator
 
 import dagster as dg
@@ -21,7 +20,8 @@ def schema_check_spec(table: str, description: str | None = None) -> dg.AssetChe
         schema_check_name(table),
         asset=table,
         blocking=True,
-        description=description or f"{table} matches its pandera schema; it is published only if so.",
+        description=description
+        or f"{table} matches its pandera schema; it is published only if so.",
     )
 
 
@@ -51,7 +51,10 @@ def source_hashes(*raw_frames: pd.DataFrame) -> dict[str, str]:
 
 
 def table_metadata(
-    name: str, frame: pd.DataFrame, schema: pa.DataFrameSchema | None, sources: dict[str, str] | None
+    name: str,
+    frame: pd.DataFrame,
+    schema: pa.DataFrameSchema | None,
+    sources: dict[str, str] | None,
 ) -> dict:
     meta = {
         "dagster/row_count": len(frame),
@@ -84,4 +87,6 @@ def publish_checked(
             metadata={"failures": len(findings)},
         )
     warehouse.get().publish(name, frame, schema, keys)
-    yield dg.Output(frame, metadata={**table_metadata(name, frame, schema, sources), **(extra_metadata or {})})
+    yield dg.Output(
+        frame, metadata={**table_metadata(name, frame, schema, sources), **(extra_metadata or {})}
+    )

@@ -6,7 +6,6 @@ everything downstream of a failed blocking check; `wbtip run` therefore runs thi
 second run so that one blocked jurisdiction does not hold back the region.
 """
 
-
 import dagster as dg
 import pandas as pd
 
@@ -68,7 +67,9 @@ def harmonised_statistics(context: dg.AssetExecutionContext, warehouse: Warehous
     raw = _by_code(raw)
     good, blocked = split_valid(raw, CONFIGS)
     for code, findings in blocked.items():
-        context.log.warning(f"{code} is blocked ({len(findings)} findings); keeping its last good rows")
+        context.log.warning(
+            f"{code} is blocked ({len(findings)} findings); keeping its last good rows"
+        )
     new, _ = harmonise(pd.concat(good.values(), ignore_index=True)) if good else (None, None)
     previous = warehouse.get().read("harmonised_statistics")
     table = merge_with_last_good(
@@ -86,7 +87,9 @@ def harmonised_statistics(context: dg.AssetExecutionContext, warehouse: Warehous
             ),
             "by_check": dg.MetadataValue.json(consistency["check_name"].value_counts().to_dict()),
             "sample": dg.MetadataValue.md(
-                consistency[["jurisdiction", "year", "check_name", "message"]].head(30).to_markdown(index=False)
+                consistency[["jurisdiction", "year", "check_name", "message"]]
+                .head(30)
+                .to_markdown(index=False)
             ),
         },
     )
@@ -111,9 +114,7 @@ def harmonised_statistics(context: dg.AssetExecutionContext, warehouse: Warehous
     check_specs=[schema_check_spec("data_quality_issues")],
     kinds={"pandas", "sql"},
 )
-def data_quality_issues(
-    harmonised_statistics: pd.DataFrame, warehouse: WarehouseResource, **raw
-):
+def data_quality_issues(harmonised_statistics: pd.DataFrame, warehouse: WarehouseResource, **raw):
     raw = _by_code(raw)
     good, blocked = split_valid(raw, CONFIGS)
     ingestion = [findings_to_issues(f, raw_check_name(code)) for code, f in blocked.items()]

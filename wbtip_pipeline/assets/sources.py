@@ -5,7 +5,6 @@ must read all six in one run and let each fail alone: a blocked Albania must not
 and the UI should show six independent health states side by side.
 """
 
-
 import dagster as dg
 import pandas as pd
 
@@ -17,7 +16,17 @@ from wbtip_pipeline.sources.config import SourceConfig, load_configs
 from wbtip_pipeline.sources.readers import Discovery, read_jurisdiction
 
 IO_RETRY = dg.RetryPolicy(max_retries=2, delay=1, backoff=dg.Backoff.EXPONENTIAL)
-PREVIEW_COLUMNS = ["year", "indicator", "dimension", "category", "sex", "age", "value_text", "source_file", "source_row"]
+PREVIEW_COLUMNS = [
+    "year",
+    "indicator",
+    "dimension",
+    "category",
+    "sex",
+    "age",
+    "value_text",
+    "source_file",
+    "source_row",
+]
 
 
 def raw_asset_name(code: str) -> str:
@@ -38,7 +47,9 @@ def raw_metadata(frame: pd.DataFrame, found: Discovery) -> dict:
     years = sorted(int(y) for y in frame["year"].dropna().unique())
     return {
         "dagster/row_count": len(frame),
-        "years": dg.MetadataValue.text(f"{years[0]}-{years[-1]} ({len(years)} years)" if years else "none"),
+        "years": dg.MetadataValue.text(
+            f"{years[0]}-{years[-1]} ({len(years)} years)" if years else "none"
+        ),
         "files_read": len(found.files),
         "files": dg.MetadataValue.md(_files_markdown(found)),
         "source_hashes": dg.MetadataValue.json({f.path.name: f.sha256 for f in found.files}),

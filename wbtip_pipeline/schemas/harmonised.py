@@ -38,23 +38,48 @@ def _total_means_total(df: pd.DataFrame) -> pd.Series:
 harmonised_schema = pa.DataFrameSchema(
     {
         "jurisdiction": pa.Column(
-            str, pa.Check.str_matches(_ISO3.pattern), description="ISO 3166-1 alpha-3 code of the reporting jurisdiction (XKX: Kosovo)"
+            str,
+            pa.Check.str_matches(_ISO3.pattern),
+            description="ISO 3166-1 alpha-3 code of the reporting jurisdiction (XKX: Kosovo)",
         ),
-        "year": pa.Column(int, pa.Check.ge(FIRST_YEAR), description="the year the figures describe"),
-        "indicator": pa.Column(str, pa.Check.isin(INDICATORS), description="what is counted: " + ", ".join(INDICATORS)),
-        "dimension": pa.Column(str, pa.Check.isin(DIMENSIONS), description="the breakdown: " + ", ".join(DIMENSIONS)),
+        "year": pa.Column(
+            int, pa.Check.ge(FIRST_YEAR), description="the year the figures describe"
+        ),
+        "indicator": pa.Column(
+            str, pa.Check.isin(INDICATORS), description="what is counted: " + ", ".join(INDICATORS)
+        ),
+        "dimension": pa.Column(
+            str, pa.Check.isin(DIMENSIONS), description="the breakdown: " + ", ".join(DIMENSIONS)
+        ),
         "category": pa.Column(
             str,
             description="total; a form of exploitation; or, for citizenship and repatriation, an ISO alpha-3 code, ABROAD or UNKNOWN",
         ),
         "sex": pa.Column(str, pa.Check.isin(SEXES), description="sex: " + ", ".join(SEXES)),
-        "age": pa.Column(str, pa.Check.isin(AGES), description="age group: total, child (0-17), adult (18+), unknown"),
-        "value_low": pa.Column(int, pa.Check.ge(0), description="lower bound of the count (persons or offences)"),
-        "value_high": pa.Column(int, pa.Check.ge(0), description="upper bound of the count; equal to value_low when exact; <5 gives 0..4"),
-        "source_files": pa.Column(str, pa.Check.str_length(min_value=1), description="the source file name(s) the row came from, joined by '; '"),
+        "age": pa.Column(
+            str,
+            pa.Check.isin(AGES),
+            description="age group: total, child (0-17), adult (18+), unknown",
+        ),
+        "value_low": pa.Column(
+            int, pa.Check.ge(0), description="lower bound of the count (persons or offences)"
+        ),
+        "value_high": pa.Column(
+            int,
+            pa.Check.ge(0),
+            description="upper bound of the count; equal to value_low when exact; <5 gives 0..4",
+        ),
+        "source_files": pa.Column(
+            str,
+            pa.Check.str_length(min_value=1),
+            description="the source file name(s) the row came from, joined by '; '",
+        ),
     },
     checks=[
-        pa.Check(lambda df: df["value_low"] <= df["value_high"], error="value_low must not exceed value_high"),
+        pa.Check(
+            lambda df: df["value_low"] <= df["value_high"],
+            error="value_low must not exceed value_high",
+        ),
         pa.Check(_category_valid, error="category is not a code of its dimension"),
         pa.Check(_total_means_total, error="dimension total must have category total"),
     ],
@@ -72,11 +97,19 @@ SEVERITIES = ("error", "warning")
 data_quality_schema = pa.DataFrameSchema(
     {
         "jurisdiction": pa.Column(str, description="the jurisdiction concerned, or ALL"),
-        "year": pa.Column("Int64", nullable=True, description="the year concerned, when there is one"),
-        "severity": pa.Column(str, pa.Check.isin(SEVERITIES), description="error (blocked that jurisdiction) or warning (kept, flagged)"),
+        "year": pa.Column(
+            "Int64", nullable=True, description="the year concerned, when there is one"
+        ),
+        "severity": pa.Column(
+            str,
+            pa.Check.isin(SEVERITIES),
+            description="error (blocked that jurisdiction) or warning (kept, flagged)",
+        ),
         "check_name": pa.Column(str, description="a short stable id of the check"),
         "message": pa.Column(str, description="what is wrong, in words an analyst understands"),
-        "source_file": pa.Column(object, nullable=True, description="the source file concerned, when there is one"),
+        "source_file": pa.Column(
+            object, nullable=True, description="the source file concerned, when there is one"
+        ),
     },
     strict=True,
     name="data_quality_issues",

@@ -40,9 +40,11 @@ RULE_YEAR_FILE = "this per-year file may hold rows of its own year only"
 
 
 def _category_known(df: pd.DataFrame) -> pd.Series:
-    return df["dimension"].isin(COUNTRY_DIMENSIONS) | df["category"].isin(CATEGORIES) | df[
-        "problem"
-    ].notna()
+    return (
+        df["dimension"].isin(COUNTRY_DIMENSIONS)
+        | df["category"].isin(CATEGORIES)
+        | df["problem"].notna()
+    )
 
 
 def _year_matches_file(df: pd.DataFrame) -> pd.Series:
@@ -97,7 +99,9 @@ def raw_schema(current_year: int | None = None) -> pa.DataFrameSchema:
 _WIDE = {RULE_CATEGORY: "category", RULE_YEAR_FILE: "year"}
 
 
-def validate_raw(frame: pd.DataFrame, cfg: SourceConfig, current_year: int | None = None) -> list[Finding]:
+def validate_raw(
+    frame: pd.DataFrame, cfg: SourceConfig, current_year: int | None = None
+) -> list[Finding]:
     """Findings of the raw schema, located by file, row and the national column name."""
 
     def locate(df: pd.DataFrame, index: int, column: str) -> tuple[str, str, str]:

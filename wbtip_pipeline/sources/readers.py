@@ -21,7 +21,12 @@ from typing import Any
 
 import pandas as pd
 
-from wbtip_pipeline.codes import COUNTRY_DIMENSIONS, SUPPRESSED_HIGH, SUPPRESSED_LOW, SUPPRESSED_TEXT
+from wbtip_pipeline.codes import (
+    COUNTRY_DIMENSIONS,
+    SUPPRESSED_HIGH,
+    SUPPRESSED_LOW,
+    SUPPRESSED_TEXT,
+)
 from wbtip_pipeline.sources.config import SourceConfig
 
 RAW_COLUMNS = [
@@ -155,6 +160,7 @@ class _Rows:
 
         def m(kind: str, text: str) -> str:
             return text if kind in coded else cfg.map_label(kind, text)
+
         dim = m("dimension", _clean(dimension))
         cat_text = _clean(category)
         if dim in COUNTRY_DIMENSIONS:
@@ -235,9 +241,15 @@ def _csv_records(cfg: SourceConfig, src: SourceFile) -> Iterator[tuple[int, dict
     expected = [*cfg.columns.values(), *cfg.sex_columns]
     missing = [c for c in expected if c not in header]
     if missing:
+        hint = (
+            f"; none of the expected columns is there: is the file in {cfg.encoding} with "
+            f"{cfg.delimiter!r} as delimiter?"
+            if len(missing) == len(expected)
+            else ""
+        )
         raise FileProblem(
             f"{src.path.name}: column {', '.join(map(repr, missing))} is missing "
-            f"(the header line has {', '.join(map(repr, header))})"
+            f"(the header line has {', '.join(map(repr, header))}){hint}"
         )
     data_lines = 0
     for number, cells in enumerate(lines[offset + 1 :], start=offset + 2):

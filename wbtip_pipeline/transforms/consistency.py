@@ -37,7 +37,11 @@ _BREAKDOWNS = {
         "category",
         {"sexual_exploitation", "forced_labour", "other_exploitation"},
     ),
-    "citizenship": ("dimension == 'citizenship' and sex == 'total' and age == 'total'", "category", None),
+    "citizenship": (
+        "dimension == 'citizenship' and sex == 'total' and age == 'total'",
+        "category",
+        None,
+    ),
 }
 _CELL = ["jurisdiction", "year", "indicator"]
 
@@ -45,7 +49,11 @@ _CELL = ["jurisdiction", "year", "indicator"]
 def _totals(h: pd.DataFrame) -> pd.DataFrame:
     t = h.query("dimension == 'total' and sex == 'total' and age == 'total'")
     return t[[*_CELL, "value_low", "value_high", "source_files"]].rename(
-        columns={"value_low": "total_low", "value_high": "total_high", "source_files": "total_files"}
+        columns={
+            "value_low": "total_low",
+            "value_high": "total_high",
+            "source_files": "total_files",
+        }
     )
 
 
@@ -146,8 +154,12 @@ def check_jumps(h: pd.DataFrame) -> list[dict]:
             if prev is not None and row.year == prev.year + 1:
                 up = row.total_low - prev.total_high
                 down = prev.total_low - row.total_high
-                rose = up >= JUMP_MIN_PERSONS and row.total_low >= JUMP_RATIO * max(prev.total_high, 1)
-                fell = down >= JUMP_MIN_PERSONS and prev.total_low >= JUMP_RATIO * max(row.total_high, 1)
+                rose = up >= JUMP_MIN_PERSONS and row.total_low >= JUMP_RATIO * max(
+                    prev.total_high, 1
+                )
+                fell = down >= JUMP_MIN_PERSONS and prev.total_low >= JUMP_RATIO * max(
+                    row.total_high, 1
+                )
                 if rose or fell:
                     issues.append(
                         _issue(

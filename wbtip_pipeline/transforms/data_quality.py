@@ -26,7 +26,9 @@ def split_valid(
     return good, blocked
 
 
-def findings_to_issues(findings: list[Finding], check_name: str, severity: str = "error") -> pd.DataFrame:
+def findings_to_issues(
+    findings: list[Finding], check_name: str, severity: str = "error"
+) -> pd.DataFrame:
     rows = [
         {
             "jurisdiction": f.jurisdiction,

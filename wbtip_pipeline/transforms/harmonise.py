@@ -6,7 +6,11 @@ import pandas as pd
 
 from wbtip_pipeline.codes import COUNTRY_DIMENSIONS
 from wbtip_pipeline.countries import UNKNOWN, country_code
-from wbtip_pipeline.schemas.harmonised import DATA_QUALITY_COLUMNS, HARMONISED_COLUMNS, HARMONISED_KEY
+from wbtip_pipeline.schemas.harmonised import (
+    DATA_QUALITY_COLUMNS,
+    HARMONISED_COLUMNS,
+    HARMONISED_KEY,
+)
 
 
 def map_countries(raw: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
@@ -16,17 +20,21 @@ def map_countries(raw: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
     codes = names.map(country_code)
     unmapped = codes.isna()
     issues = (
-        raw.loc[codes[unmapped].index, ["jurisdiction", "year", "category", "dimension", "source_file"]]
+        raw.loc[
+            codes[unmapped].index, ["jurisdiction", "year", "category", "dimension", "source_file"]
+        ]
         .drop_duplicates(["jurisdiction", "category", "source_file"])
         .assign(
             severity="warning",
             check_name="unmapped_country",
-            message=lambda d: "country name "
-            + d["category"].map(repr)
-            + " ("
-            + d["dimension"]
-            + ") could not be mapped to an ISO code; counted as UNKNOWN. "
-            "Add it to wbtip_pipeline/reference/country_overrides.yaml if it is a country.",
+            message=lambda d: (
+                "country name "
+                + d["category"].map(repr)
+                + " ("
+                + d["dimension"]
+                + ") could not be mapped to an ISO code; counted as UNKNOWN. "
+                "Add it to wbtip_pipeline/reference/country_overrides.yaml if it is a country."
+            ),
         )
     )
     category = raw["category"].copy()

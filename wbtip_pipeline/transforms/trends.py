@@ -1,0 +1,454 @@
+"""Trends: counts, rates, shares and attrition per jurisdiction (and the WB6 region) x year x
+indicator, and the direction of each series over its most recent reported years.
+
+Rules, stated once here and again in the column descriptions of `schemas/analytics.py`:
+
+- A count is an interval [value_low, value_high]; `<5` is 0..4; an absent row is "not reported".
+- Region (`WB6`) rows add the bounds of the jurisdictions that reported that indicator in that
+  year and name them in `jurisdictions_reporting`. A jurisdiction that did not report is not
+  counted as zero: the region figure is a sum over those jurisdictions, not a regional total.
+- Rates per 100,000 use the population of the same year (for the region, of the jurisdictions
+  reporting); no population figure, no rate.
+- A ratio of two intervals is [low_num / high_den, high_num / low_den], left empty when low_den is
+  0 (the ratio would be unbounded). Shares are clipped to [0, 1]; attrition ratios are not (a
+  year's convictions can outnumber its prosecutions: they are different cohorts).
+- Year-on-year change: its bounds whenever both calendar years are reported; the point value only
+  when both counts are exact, since an interval (`<5` then 3) makes the change unknowable.
+- 3-year rolling mean: over three consecutive calendar years, all reported; its bounds are the
+  means of the bounds.
+- For the region, a change or a rolling mean needs the same jurisdictions reporting in every year
+  it uses; otherwise it would measure who reported, not what happened.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from wbtip_pipeline.codes import FORMS, INDICATORS, JURISDICTIONS, REGION, SPECIAL_COUNTRY_CODES
+from wbtip_pipeline.transforms.flows import FORMER_REGIONAL_CODES
+
+TOTAL = "total"
+KEY = ["jurisdiction", "year", "indicator"]
+PER = 100_000
+
+SHARES = ("female", "child", *FORMS, "nationals", "foreign")
+# (measure, numerator indicator, denominator indicator): the ratio sits on the numerator's row.
+ATTRITION = (
+    ("convictions_per_prosecution", "persons_convicted", "persons_prosecuted"),
+    ("prosecutions_per_victim", "persons_prosecuted", "victims_detected"),
+)
+RATIO_MEASURES = [f"{s}_share" for s in SHARES] + [name for name, _, _ in ATTRITION]
+
+# trend_summary: the method and its thresholds.
+RECENT_YEARS = 5
+MIN_EXACT_YEARS = 4
+MAX_SUPPRESSED_YEARS = 1
+# A 95% interval of the yearly change wider than this (in log-rate units, about a factor 2.7
+# between its ends) says nothing useful about the direction, even when it excludes 0.
+MAX_CI_WIDTH = 1.0
+
+
+def population_by_year(population: pd.DataFrame) -> pd.DataFrame:
+    """jurisdiction, year, population, from the World Bank file as read (`Country Code`, `Year`,
+    `Value`) or a frame that already has those three columns."""
+    if {"Country Code", "Year", "Value"} <= set(population.columns):
+        population = population.rename(
+            columns={"Country Code": "jurisdiction", "Year": "year", "Value": "population"}
+        )
+    out = population[["jurisdiction", "year", "population"]].dropna()
+    out = out.astype({"year": "int64", "population": "float64"})
+    return out.drop_duplicates(["jurisdiction", "year"], keep="last").reset_index(drop=True)
+
+
+def join_files(files: pd.Series) -> str:
+    """The distinct file names of `"; "`-joined texts, sorted and joined again."""
+    names = {name for text in files.dropna() for name in str(text).split("; ") if name}
+    return "; ".join(sorted(names))
+
+
+def _is_total(h: pd.DataFrame) -> pd.Series:
+    return (
+        (h["dimension"] == TOTAL)
+        & (h["category"] == TOTAL)
+        & (h["sex"] == TOTAL)
+        & (h["age"] == TOTAL)
+    )
+
+
+def _jurisdiction_counts(harmonised: pd.DataFrame) -> pd.DataFrame:
+    rows = harmonised[_is_total(harmonised) & (harmonised["jurisdiction"] != REGION)]
+    out = rows.groupby(KEY, as_index=False).agg(
+        value_low=("value_low", "sum"),
+        value_high=("value_high", "sum"),
+        source_files=("source_files", join_files),
+    )
+    out["jurisdictions_reporting"] = out["jurisdiction"]
+    out["n_jurisdictions_reporting"] = 1
+    return out
+
+
+def _region_counts(counts: pd.DataFrame) -> pd.DataFrame:
+    out = counts.groupby(["year", "indicator"], as_index=False).agg(
+        value_low=("value_low", "sum"),
+        value_high=("value_high", "sum"),
+        source_files=("source_files", join_files),
+        jurisdictions_reporting=("jurisdiction", lambda s: ",".join(sorted(s))),
+        n_jurisdictions_reporting=("jurisdiction", "nunique"),
+    )
+    return out.assign(jurisdiction=REGION)
+
+
+def _with_population(trends: pd.DataFrame, counts: pd.DataFrame, pop: pd.DataFrame) -> pd.Series:
+    own = trends[KEY].merge(pop, on=["jurisdiction", "year"], how="left")["population"]
+    # The region's population is that of the jurisdictions reporting, and unknown if one lacks it.
+    members = counts[KEY].merge(pop, on=["jurisdiction", "year"], how="left")
+    region = members.groupby(["year", "indicator"])["population"].agg(
+        lambda s: s.sum() if s.notna().all() else np.nan
+    )
+    is_region = (trends["jurisdiction"] == REGION).to_numpy()
+    region_values = pd.MultiIndex.from_frame(trends.loc[is_region, ["year", "indicator"]])
+    values = own.to_numpy(dtype="float64", copy=True)
+    values[is_region] = region.reindex(region_values).to_numpy(dtype="float64")
+    return pd.Series(values, index=trends.index)
+
+
+def _share_numerators(h: pd.DataFrame) -> pd.DataFrame:
+    """Numerators of the shares: measure, jurisdiction, year, indicator, num_low, num_high."""
+    h = h[h["jurisdiction"] != REGION]
+    plain = (h["sex"] == TOTAL) & (h["age"] == TOTAL)
+    total_dim = (h["dimension"] == TOTAL) & (h["category"] == TOTAL)
+    citizenship = (h["dimension"] == "citizenship") & plain
+    not_foreign = [*SPECIAL_COUNTRY_CODES, *FORMER_REGIONAL_CODES]
+    masks = {
+        "female": total_dim & (h["sex"] == "female") & (h["age"] == TOTAL),
+        "child": total_dim & (h["sex"] == TOTAL) & (h["age"] == "child"),
+        **{form: (h["dimension"] == "exploitation") & (h["category"] == form) & plain for form in FORMS},
+        "nationals": citizenship & (h["category"] == h["jurisdiction"]),
+        "foreign": citizenship
+        & (h["category"] != h["jurisdiction"])
+        & ~h["category"].isin(not_foreign),
+    }
+    parts = []
+    for name, mask in masks.items():
+        part = h[mask].groupby(KEY, as_index=False).agg(
+            num_low=("value_low", "sum"), num_high=("value_high", "sum")
+        )
+        parts.append(part.assign(measure=f"{name}_share", den_indicator=part["indicator"]))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _attrition_numerators(counts: pd.DataFrame) -> pd.DataFrame:
+    parts = []
+    for measure, numerator, denominator in ATTRITION:
+        part = counts.loc[counts["indicator"] == numerator, KEY + ["value_low", "value_high"]]
+        part = part.rename(columns={"value_low": "num_low", "value_high": "num_high"})
+        parts.append(part.assign(measure=measure, den_indicator=denominator))
+    return pd.concat(parts, ignore_index=True)
+
+
+def ratio_bounds(
+    num_low: pd.Series, num_high: pd.Series, den_low: pd.Series, den_high: pd.Series, clip: bool
+) -> tuple[pd.Series, pd.Series]:
+    """[num_low / den_high, num_high / den_low]; NaN where den_low is 0; clipped to 1 for shares."""
+    defined = den_low > 0
+    low = (num_low / den_high).where(defined)
+    high = (num_high / den_low).where(defined)
+    if clip:
+        low, high = low.clip(upper=1.0), high.clip(upper=1.0)
+    return low.astype("float64"), high.astype("float64")
+
+
+def _ratios(numerators: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
+    """Wide ratio columns `<measure>_low/_high` per jurisdiction (and region) x year x indicator."""
+    den = counts[KEY + ["value_low", "value_high"]].rename(
+        columns={"indicator": "den_indicator", "value_low": "den_low", "value_high": "den_high"}
+    )
+    paired = numerators.merge(den, on=["jurisdiction", "year", "den_indicator"], how="inner")
+    # The region pools the jurisdictions that reported both the numerator and its denominator.
+    region = paired.groupby(["year", "indicator", "measure"], as_index=False)[
+        ["num_low", "num_high", "den_low", "den_high"]
+    ].sum()
+    both = pd.concat([paired, region.assign(jurisdiction=REGION)], ignore_index=True)
+    parts = []
+    for measure, rows in both.groupby("measure"):
+        low, high = ratio_bounds(
+            rows["num_low"], rows["num_high"], rows["den_low"], rows["den_high"],
+            clip=str(measure).endswith("_share"),
+        )
+        parts.append(rows[KEY].assign(**{f"{measure}_low": low, f"{measure}_high": high}))
+    columns = KEY + [f"{m}_{b}" for m in RATIO_MEASURES for b in ("low", "high")]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    wide = parts[0]
+    for part in parts[1:]:
+        wide = wide.merge(part, on=KEY, how="outer")
+    return wide.reindex(columns=columns)
+
+
+def _shifted(trends: pd.DataFrame, years_back: int, prefix: str) -> pd.DataFrame:
+    cols = ["value_low", "value_high", "jurisdictions_reporting"]
+    earlier = trends[KEY + cols].assign(year=trends["year"] + years_back)
+    return earlier.rename(columns={c: f"{prefix}{c}" for c in cols})
+
+
+def _add_changes(trends: pd.DataFrame) -> pd.DataFrame:
+    out = trends.merge(_shifted(trends, 1, "p1_"), on=KEY, how="left")
+    out = out.merge(_shifted(trends, 2, "p2_"), on=KEY, how="left")
+    exact = out["value_exact"]
+    p1_exact = out["p1_value_low"] == out["p1_value_high"]
+    p2_exact = out["p2_value_low"] == out["p2_value_high"]
+    same1 = out["p1_jurisdictions_reporting"] == out["jurisdictions_reporting"]
+    same2 = same1 & (out["p2_jurisdictions_reporting"] == out["jurisdictions_reporting"])
+
+    has_prev = out["p1_value_low"].notna() & same1
+    out["yoy_change_low"] = (out["value_low"] - out["p1_value_high"]).where(has_prev)
+    out["yoy_change_high"] = (out["value_high"] - out["p1_value_low"]).where(has_prev)
+    both_exact = has_prev & exact & p1_exact
+    out["yoy_change"] = (out["value_low"] - out["p1_value_low"]).where(both_exact)
+    out["yoy_change_pct"] = (out["yoy_change"] / out["p1_value_low"] * 100).where(
+        both_exact & (out["p1_value_low"] > 0)
+    )
+
+    has_three = has_prev & out["p2_value_low"].notna() & same2
+    mean_low = (out["value_low"] + out["p1_value_low"] + out["p2_value_low"]) / 3
+    mean_high = (out["value_high"] + out["p1_value_high"] + out["p2_value_high"]) / 3
+    out["rolling_mean_3y_low"] = mean_low.where(has_three)
+    out["rolling_mean_3y_high"] = mean_high.where(has_three)
+    out["rolling_mean_exact"] = (exact & p1_exact & p2_exact).astype("boolean").where(has_three)
+    return out.drop(columns=[c for c in out.columns if c.startswith(("p1_", "p2_"))])
+
+
+def _notes(trends: pd.DataFrame, members: list[str]) -> pd.Series:
+    def note(row) -> str | None:
+        parts = []
+        if pd.isna(row["population"]):
+            parts.append("no population figure for this year: no rate")
+        if row["jurisdiction"] == REGION:
+            missing = [j for j in members if j not in row["jurisdictions_reporting"].split(",")]
+            if missing:
+                parts.append(
+                    f"sum over {row['n_jurisdictions_reporting']} of {len(members)} jurisdictions; "
+                    f"not reported by {','.join(missing)} (a partial sum, not a regional total)"
+                )
+        return "; ".join(parts) or None
+
+    return trends.apply(note, axis=1).astype(object) if len(trends) else pd.Series(dtype=object)
+
+
+TRENDS_COLUMNS = [
+    *KEY,
+    "jurisdictions_reporting",
+    "n_jurisdictions_reporting",
+    "value_low",
+    "value_high",
+    "value_exact",
+    "population",
+    "rate_per_100k_low",
+    "rate_per_100k_high",
+    "yoy_change_low",
+    "yoy_change_high",
+    "yoy_change",
+    "yoy_change_pct",
+    "rolling_mean_3y_low",
+    "rolling_mean_3y_high",
+    "rolling_mean_exact",
+    *[f"{m}_{b}" for m in RATIO_MEASURES for b in ("low", "high")],
+    "source_files",
+    "note",
+]
+
+
+def compute_trends(harmonised: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
+    """One row per jurisdiction (and `WB6`) x year x indicator reported: count and rate bounds,
+    year-on-year change, 3-year rolling mean, shares and attrition (rules: module docstring).
+
+    `population`: the World Bank file as read, or jurisdiction, year, population.
+    """
+    counts = _jurisdiction_counts(harmonised)
+    trends = pd.concat([counts, _region_counts(counts)], ignore_index=True)
+    trends["value_exact"] = trends["value_low"] == trends["value_high"]
+
+    pop = population_by_year(population)
+    trends["population"] = _with_population(trends, counts, pop)
+    trends["rate_per_100k_low"] = trends["value_low"] / trends["population"] * PER
+    trends["rate_per_100k_high"] = trends["value_high"] / trends["population"] * PER
+
+    trends = _add_changes(trends)
+    numerators = pd.concat(
+        [_share_numerators(harmonised), _attrition_numerators(counts)], ignore_index=True
+    )
+    trends = trends.merge(_ratios(numerators, counts), on=KEY, how="left")
+
+    members = sorted(set(JURISDICTIONS) | set(counts["jurisdiction"]))
+    trends["note"] = _notes(trends, members)
+    order = {code: i for i, code in enumerate([*JURISDICTIONS, REGION])}
+    trends = trends.sort_values(
+        ["jurisdiction", "indicator", "year"],
+        key=lambda s: s.map(order).fillna(len(order)) if s.name == "jurisdiction" else s,
+    )
+    return _typed_trends(trends.reindex(columns=TRENDS_COLUMNS).reset_index(drop=True))
+
+
+def _typed_trends(trends: pd.DataFrame) -> pd.DataFrame:
+    ints = ["year", "n_jurisdictions_reporting", "value_low", "value_high"]
+    floats = [c for c in TRENDS_COLUMNS if c not in ints and c.endswith(("_low", "_high"))]
+    floats += ["population", "rate_per_100k_low", "rate_per_100k_high", "yoy_change", "yoy_change_pct"]
+    trends = trends.astype({c: "int64" for c in ints} | {c: "float64" for c in floats})
+    trends["value_exact"] = trends["value_exact"].astype(bool)
+    trends["rolling_mean_exact"] = trends["rolling_mean_exact"].astype("boolean")
+    for col in ("jurisdiction", "indicator", "jurisdictions_reporting", "source_files", "note"):
+        trends[col] = trends[col].astype(object)
+    return trends
+
+
+# --- trend_summary ---------------------------------------------------------------------------
+
+METHOD = (
+    "quasi-Poisson regression (log link) of the exact counts on year{offset}, over the {n} most "
+    "recent reported years; needs {k} exact years, at most {s} suppressed and no missing year "
+    "inside the window; 95% interval from t with n-2 degrees of freedom and dispersion "
+    "max(1, Pearson chi2/(n-2)); rising or falling when the interval excludes 0, stable when it "
+    "contains 0, insufficient_data when its width exceeds {w}"
+)
+
+
+def _method(with_offset: bool) -> str:
+    offset = " with log(population) as offset, so the slope is that of the rate" if with_offset else ""
+    return METHOD.format(
+        offset=offset, n=RECENT_YEARS, k=MIN_EXACT_YEARS, s=MAX_SUPPRESSED_YEARS, w=MAX_CI_WIDTH
+    )
+
+
+def poisson_slope(
+    years: np.ndarray, counts: np.ndarray, offset: np.ndarray | None = None
+) -> tuple[float, float, float] | None:
+    """(slope, standard error, dispersion) of a Poisson GLM count ~ year, fitted by IRLS.
+
+    None when the fit does not converge, e.g. when all counts but the last are 0 (the likelihood
+    then grows without bound as the slope does). The standard error is the Poisson one; the
+    caller scales it by sqrt(dispersion).
+    """
+    x = np.asarray(years, dtype=float)
+    y = np.asarray(counts, dtype=float)
+    off = np.zeros_like(x) if offset is None else np.asarray(offset, dtype=float)
+    if len(x) < 3 or y.sum() <= 0:
+        return None
+    design = np.column_stack([np.ones_like(x), x - x.mean()])
+    beta = np.array([np.log(y.mean()) - off.mean(), 0.0])
+    for _ in range(100):
+        mu = np.exp(design @ beta + off)
+        information = design.T @ (design * mu[:, None])
+        step = np.linalg.solve(information, design.T @ (y - mu))
+        beta = beta + step
+        if abs(beta[1]) > 10:  # diverging: counts concentrated in an end year
+            return None
+        if np.max(np.abs(step)) < 1e-10:
+            break
+    else:
+        return None
+    mu = np.exp(design @ beta + off)
+    information = design.T @ (design * mu[:, None])
+    se = float(np.sqrt(np.linalg.inv(information)[1, 1]))
+    dispersion = float(np.sum((y - mu) ** 2 / mu) / (len(x) - 2))
+    return float(beta[1]), se, dispersion
+
+
+def _summarise(key: tuple[str, str], rows: pd.DataFrame) -> dict:
+    jurisdiction, indicator = key
+    window = rows.sort_values("year").tail(RECENT_YEARS)
+    years = window["year"].tolist()
+    exact = window["value_low"] == window["value_high"]
+    fit_rows = window[exact]
+    with_offset = bool(len(fit_rows)) and fit_rows["population"].notna().all()
+    out = {
+        "jurisdiction": jurisdiction,
+        "indicator": indicator,
+        "direction": "insufficient_data",
+        "slope_per_year": np.nan,
+        "slope_ci_low": np.nan,
+        "slope_ci_high": np.nan,
+        "annual_change_pct": np.nan,
+        "first_year": int(years[0]),
+        "last_year": int(years[-1]),
+        "years_window": ",".join(map(str, years)),
+        "years_used": ",".join(map(str, fit_rows["year"])),
+        "n_exact_years": int(exact.sum()),
+        "n_suppressed_years": int((~exact).sum()),
+        "reason": None,
+        "method": _method(with_offset),
+    }
+    missing = sorted(set(range(years[0], years[-1] + 1)) - set(years))
+    reasons = []
+    if missing:
+        reasons.append(f"years missing inside the window: {','.join(map(str, missing))}")
+    if (~exact).sum() > MAX_SUPPRESSED_YEARS:
+        reasons.append(f"{int((~exact).sum())} years given only as an interval (e.g. <5)")
+    if exact.sum() < MIN_EXACT_YEARS:
+        reasons.append(f"only {int(exact.sum())} exact years (need {MIN_EXACT_YEARS})")
+    if window["jurisdictions_reporting"].nunique() > 1:
+        reasons.append("the jurisdictions reporting change inside the window")
+    if reasons:
+        return out | {"reason": "; ".join(reasons)}
+
+    offset = np.log(fit_rows["population"].to_numpy(float)) if with_offset else None
+    fit = poisson_slope(fit_rows["year"].to_numpy(), fit_rows["value_low"].to_numpy(), offset)
+    if fit is None:
+        return out | {"reason": "the regression has no finite slope (too few non-zero counts)"}
+    slope, se, dispersion = fit
+    df = len(fit_rows) - 2
+    half = stats.t.ppf(0.975, df) * se * np.sqrt(max(1.0, dispersion))
+    low, high = slope - half, slope + half
+    out |= {
+        "slope_per_year": slope,
+        "slope_ci_low": low,
+        "slope_ci_high": high,
+        "annual_change_pct": (np.exp(slope) - 1) * 100,
+    }
+    if high - low > MAX_CI_WIDTH:
+        return out | {"reason": f"the 95% interval of the slope is too wide ({low:.2f} to {high:.2f})"}
+    direction = "rising" if low > 0 else "falling" if high < 0 else "stable"
+    return out | {"direction": direction}
+
+
+SUMMARY_COLUMNS = [
+    "jurisdiction",
+    "indicator",
+    "direction",
+    "slope_per_year",
+    "slope_ci_low",
+    "slope_ci_high",
+    "annual_change_pct",
+    "first_year",
+    "last_year",
+    "years_window",
+    "years_used",
+    "n_exact_years",
+    "n_suppressed_years",
+    "reason",
+    "method",
+]
+
+
+def compute_trend_summary(trends: pd.DataFrame) -> pd.DataFrame:
+    """One row per jurisdiction (and `WB6`) x indicator: the direction of the series over its
+    `RECENT_YEARS` most recent reported years, by the method in `METHOD`.
+
+    Gaps, more than one interval-valued year, too few exact years, a changing set of reporting
+    jurisdictions (region) or a too-wide interval give `insufficient_data` with the reason.
+    """
+    rows = [_summarise(key, group) for key, group in trends.groupby(["jurisdiction", "indicator"])]
+    out = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    order = {code: i for i, code in enumerate([*JURISDICTIONS, REGION])}
+    ind = {code: i for i, code in enumerate(INDICATORS)}
+    out = out.sort_values(
+        ["jurisdiction", "indicator"],
+        key=lambda s: s.map(order if s.name == "jurisdiction" else ind).fillna(99),
+    ).reset_index(drop=True)
+    out = out.astype(
+        {c: "float64" for c in ["slope_per_year", "slope_ci_low", "slope_ci_high", "annual_change_pct"]}
+        | {c: "int64" for c in ["first_year", "last_year", "n_exact_years", "n_suppressed_years"]}
+    )
+    out["reason"] = out["reason"].astype(object)
+    return out

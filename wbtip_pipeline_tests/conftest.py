@@ -1,0 +1,122 @@
+"""Shared fixtures: the bundled data, a writable copy of it, and a way to run the pipeline."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from wbtip_pipeline.assets import SOURCES
+from wbtip_pipeline.definitions import build_definitions
+from wbtip_pipeline.settings import Settings, default_warehouse_url
+from wbtip_pipeline.sources.config import load_configs
+from wbtip_pipeline.sources.readers import read_jurisdiction
+
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLED_SOURCES = ROOT / "data" / "sources"
+REFERENCE = ROOT / "data" / "reference"
+JURISDICTIONS = ["ALB", "BIH", "MKD", "MNE", "SRB", "XKX"]
+
+
+@pytest.fixture(scope="session")
+def configs():
+    return load_configs()
+
+
+@pytest.fixture(scope="session")
+def raw_frames(configs) -> dict[str, pd.DataFrame]:
+    return {
+        code: read_jurisdiction(BUNDLED_SOURCES / code, cfg)[0] for code, cfg in configs.items()
+    }
+
+
+@pytest.fixture
+def sources(tmp_path) -> Path:
+    """A writable copy of the bundled source folders."""
+    target = tmp_path / "sources"
+    shutil.copytree(BUNDLED_SOURCES, target)
+    return target
+
+
+def settings_for(
+    sources: Path, output: Path, warehouse_url: str | None = None, schema=None
+) -> Settings:
+    return Settings(
+        sources_dir=str(sources),
+        output_dir=str(output),
+        reference_dir=str(REFERENCE),
+        warehouse_url=warehouse_url or default_warehouse_url(str(output)),
+        warehouse_schema=schema,
+    )
+
+
+@dataclass
+class PipelineRun:
+    result: dg.ExecuteInProcessResult
+    checks: dict[str, dg.AssetCheckEvaluation]
+
+    def check(self, name: str) -> dg.AssetCheckEvaluation:
+        return self.checks[name]
+
+    def messages(self, name: str) -> str:
+        return self.checks[name].metadata["messages"].value
+
+
+def run_layers(
+    settings: Settings, instance: dg.DagsterInstance, *, sources_only=False
+) -> list[PipelineRun]:
+    """Run the source layer, then (unless sources_only) the rest, as `wbtip run` does."""
+    defs = build_definitions(settings)
+    job = defs.resolve_implicit_global_asset_job_def()
+    graph = defs.resolve_asset_graph()
+    source_keys = dg.AssetSelection.groups(SOURCES).resolve(graph)
+    selections = [source_keys]
+    if not sources_only:
+        selections.append(set(graph.get_all_asset_keys()) - source_keys)
+    runs = []
+    for keys in selections:
+        result = job.execute_in_process(
+            instance=instance,
+            asset_selection=sorted(keys),
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+        )
+        checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+        runs.append(PipelineRun(result, checks))
+    return runs
+
+
+@pytest.fixture
+def instance():
+    with dg.DagsterInstance.ephemeral() as inst:
+        yield inst
+
+
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture
+def postgres_schema():
+    """(url, schema): a fresh schema on the local PostgreSQL server, dropped afterwards."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(POSTGRES_URL)
+    try:
+        with engine.connect():
+            pass
+    except Exception as exc:  # noqa: BLE001 - any connection error means: no server here
+        engine.dispose()
+        pytest.skip(f"no PostgreSQL server answers at 127.0.0.1:5432 ({type(exc).__name__})")
+    schema = f"wbtip_test_{uuid.uuid4().hex[:10]}"
+    try:
+        yield POSTGRES_URL, schema
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        engine.dispose()

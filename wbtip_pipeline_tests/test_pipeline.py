@@ -1,0 +1,196 @@
+"""The whole graph: definitions load, a full run passes, a blocked jurisdiction keeps its rows."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from wbtip_pipeline.cli import main
+from wbtip_pipeline.definitions import build_definitions, defs
+from wbtip_pipeline.warehouse import Warehouse
+from wbtip_pipeline_tests.conftest import (
+    BUNDLED_SOURCES,
+    JURISDICTIONS,
+    ROOT,
+    run_layers,
+    settings_for,
+)
+
+
+def test_definitions_load():
+    dg.Definitions.validate_loadable(defs)
+    graph = defs.resolve_asset_graph()
+    names = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert {f"raw_{c.lower()}" for c in JURISDICTIONS} <= names
+    assert {"harmonised_statistics", "data_quality_issues"} <= names
+    for key in graph.get_all_asset_keys():
+        assert graph.get(key).description, f"{key} has no description"
+
+
+def _victims_total(table: pd.DataFrame, code: str, year: int) -> tuple[int, int]:
+    row = table.query(
+        "jurisdiction == @code and year == @year and indicator == 'victims_detected' and "
+        "dimension == 'total' and sex == 'total' and age == 'total'"
+    )
+    return int(row.value_low.iloc[0]), int(row.value_high.iloc[0])
+
+
+def test_full_run_publishes_every_table(tmp_path, instance):
+    out = tmp_path / "out"
+    runs = run_layers(settings_for(BUNDLED_SOURCES, out), instance)
+    for run in runs:
+        assert run.result.success
+        blocking = [e for e in run.checks.values() if e.severity == dg.AssetCheckSeverity.ERROR]
+        assert blocking and all(e.passed for e in blocking)
+    # the consistency check warns (the published figures contradict themselves) but never blocks
+    consistency = runs[1].check("harmonised_statistics_consistency")
+    assert not consistency.passed and consistency.severity == dg.AssetCheckSeverity.WARN
+    warehouse = Warehouse(f"sqlite:///{out / 'warehouse.sqlite'}")
+    table = warehouse.read("harmonised_statistics")
+    assert set(table.jurisdiction) == set(JURISDICTIONS)
+    assert _victims_total(table, "ALB", 2017) == (95, 95)
+    issues = warehouse.read("data_quality_issues")
+    assert (issues.severity == "warning").all()
+    assert issues.check_name.isin(
+        [
+            "breakdown_exceeds_total",
+            "breakdown_below_total",
+            "children_exceed_total",
+            "convictions_exceed_prosecutions",
+            "year_on_year_jump",
+        ]
+    ).all()
+    csv = pd.read_csv(out / "tables" / "harmonised_statistics.csv")
+    assert len(csv) == len(table)
+    meta = runs[1].result.get_asset_materialization_events()
+    hs = next(
+        e for e in meta if e.asset_key.path == ["harmonised_statistics"]
+    ).materialization.metadata
+    assert hs["dagster/row_count"].value == len(table)
+    assert "alb_trafikimi_2017.csv" in hs["source_files"].value
+    assert {c.name for c in hs["dagster/column_schema"].schema.columns} >= {
+        "value_low",
+        "value_high",
+    }
+
+
+def test_blocked_jurisdiction_keeps_its_last_good_rows(sources, tmp_path, instance):
+    out = tmp_path / "out"
+    settings = settings_for(sources, out)
+    assert all(r.result.success for r in run_layers(settings, instance))
+    warehouse = Warehouse(f"sqlite:///{out / 'warehouse.sqlite'}")
+    first = warehouse.read("harmonised_statistics")
+
+    # second refresh: Albania sends a bad file, Serbia revises a figure
+    alb = sources / "ALB" / "alb_trafikimi_2021.csv"
+    alb.write_text(
+        alb.read_text("utf-8-sig").replace(";2021;159", ";2021;-3"), encoding="utf-8-sig"
+    )
+    srb = sources / "SRB" / "srb_centar_2021.csv"
+    srb.write_text(
+        srb.read_text("utf-8").replace("укупно,укупно,2021,46", "укупно,укупно,2021,47"),
+        encoding="utf-8",
+    )
+    src_run, downstream = run_layers(settings, instance)
+    assert not src_run.result.success and not src_run.check("raw_alb_schema").passed
+    assert downstream.result.success
+
+    second = warehouse.read("harmonised_statistics")
+    key = ["jurisdiction", "year", "indicator", "dimension", "category", "sex", "age"]
+    pd.testing.assert_frame_equal(
+        first[first.jurisdiction == "ALB"].sort_values(key).reset_index(drop=True),
+        second[second.jurisdiction == "ALB"].sort_values(key).reset_index(drop=True),
+    )
+    assert _victims_total(second, "SRB", 2021) == (47, 47)
+    issues = warehouse.read("data_quality_issues")
+    errors = issues[issues.severity == "error"]
+    assert (errors.jurisdiction == "ALB").all()
+    assert errors.message.str.contains(
+        "value '-3' in column Vlera, row .* of alb_trafikimi_2021.csv: counts cannot be negative"
+    ).any()
+    assert errors.check_name.isin(["raw_alb_schema", "jurisdiction_blocked"]).all()
+    assert errors.message.str.contains("keeps its .* rows from the last good refresh").any()
+
+
+def test_cli_exit_status_and_failure_listing(sources, tmp_path, monkeypatch, capsys):
+    for name in ("WBTIP_SOURCES_DIR", "WBTIP_OUTPUT_DIR", "WBTIP_WAREHOUSE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    monkeypatch.setattr(os, "environ", os.environ.copy())  # the CLI sets variables; undo them
+    assert main(["run", "--sources", str(sources), "--output", str(tmp_path / "ok")]) == 0
+    (sources / "XKX" / "xkx_victims_2020.json").write_text(
+        '{"reporting_year": 2020, "victims": {', "utf-8"
+    )
+    assert main(["run", "--sources", str(sources), "--output", str(tmp_path / "bad")]) == 1
+    err = capsys.readouterr().err
+    assert "raw_xkx_schema" in err and "xkx_victims_2020.json is not valid JSON" in err
+    # runs are recorded in the persistent instance, where the UI shows them
+    with dg.DagsterInstance.from_config(str(tmp_path / "dagster_home")) as inst:
+        assert len(inst.get_runs()) == 4
+
+
+def test_quick_start_command_on_bundled_data(tmp_path):
+    """`wbtip run` as a user runs it: a fresh process, the bundled data, exit status 0."""
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(tmp_path / "home"),
+        "WBTIP_OUTPUT_DIR": str(tmp_path / "out"),
+    }
+    env.pop("WBTIP_SOURCES_DIR", None)
+    wbtip = Path(sys.executable).parent / "wbtip"
+    done = subprocess.run(
+        [str(wbtip), "run"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "assets materialised" in done.stdout
+    assert (tmp_path / "out" / "warehouse.sqlite").exists()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_publish_is_atomic(backend, tmp_path, request):
+    if backend == "postgres":
+        url, schema = request.getfixturevalue("postgres_schema")
+    else:
+        url, schema = f"sqlite:///{tmp_path / 'w.sqlite'}", None
+    warehouse = Warehouse(url, tables_dir=tmp_path / "tables", schema=schema)
+    v1 = pd.DataFrame({"jurisdiction": ["ALB", "SRB"], "value_low": [1, 2]})
+    warehouse.publish("t", v1, keys=["jurisdiction"])
+    v2 = pd.DataFrame({"jurisdiction": ["MNE"], "value_low": [9]})
+    with pytest.raises(RuntimeError, match="injected"):
+        warehouse.publish("t", v2, keys=["jurisdiction"], _fail_after_insert=True)
+    pd.testing.assert_frame_equal(warehouse.read("t"), v1)
+    assert pd.read_csv(tmp_path / "tables" / "t.csv").equals(v1)
+    warehouse.dispose()
+
+
+def test_postgres_round_trip_matches_sqlite(tmp_path, postgres_schema, instance):
+    import sqlalchemy as sa
+
+    url, schema = postgres_schema
+    runs = run_layers(
+        settings_for(BUNDLED_SOURCES, tmp_path / "pg", warehouse_url=url, schema=schema), instance
+    )
+    assert all(r.result.success for r in runs)
+    runs = run_layers(settings_for(BUNDLED_SOURCES, tmp_path / "lite"), instance)
+    pg = Warehouse(url, schema=schema)
+    lite = Warehouse(f"sqlite:///{tmp_path / 'lite' / 'warehouse.sqlite'}")
+    for table in ("harmonised_statistics", "data_quality_issues"):
+        pd.testing.assert_frame_equal(pg.read(table), lite.read(table), check_dtype=False)
+    columns = sa.inspect(pg.engine).get_columns("harmonised_statistics", schema=schema)
+    comments = {c["name"]: c["comment"] for c in columns}
+    assert "lower bound" in comments["value_low"]
+    indexes = sa.inspect(pg.engine).get_indexes("harmonised_statistics", schema=schema)
+    assert indexes and indexes[0]["column_names"][:2] == ["jurisdiction", "year"]
+    pg.dispose()
+
+
+def test_definitions_follow_the_environment(tmp_path):
+    settings = settings_for(BUNDLED_SOURCES, tmp_path)
+    built = build_definitions(settings)
+    assert built.resources["paths"].sources_dir == str(BUNDLED_SOURCES)
