@@ -1,26 +1,55 @@
-"""The one Definitions object: assets, checks and resources of the pipeline."""
-
-from __future__ import annotations
+"""The one Definitions object: assets, checks, sensors, schedules and resources of the pipeline."""
 
 from pathlib import Path
 
 import dagster as dg
 
-from wbtip_pipeline.assets import harmonised
+from wbtip_pipeline.assets import SOURCES, harmonised
 from wbtip_pipeline.assets.sources import raw_assets, raw_checks
 from wbtip_pipeline.resources import PipelinePaths, WarehouseResource
-from wbtip_pipeline.settings import Settings
+from wbtip_pipeline.sensors import build_failure_sensor, build_sources_sensor
+from wbtip_pipeline.settings import Settings, refresh_schedule
 
 ASSETS = [*raw_assets.values(), harmonised.harmonised_statistics, harmonised.data_quality_issues]
 CHECKS = [*raw_checks]
+
+# The monthly refresh re-reads every jurisdiction; everything downstream follows through
+# declarative automation, as it does after a sensor-triggered refresh of one jurisdiction.
+refresh_sources = dg.define_asset_job(
+    "refresh_sources",
+    selection=dg.AssetSelection.groups(SOURCES),
+    description="Re-read and re-validate every jurisdiction's source files.",
+)
 
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or Settings.from_env()
     output = Path(settings.output_dir)
+    cron, timezone = refresh_schedule()
     return dg.Definitions(
         assets=ASSETS,
         asset_checks=CHECKS,
+        jobs=[refresh_sources],
+        schedules=[
+            dg.ScheduleDefinition(
+                name="monthly_full_refresh",
+                job=refresh_sources,
+                cron_schedule=cron,
+                execution_timezone=timezone,
+                description=f"Full refresh of every jurisdiction ({cron}, {timezone}).",
+                default_status=dg.DefaultScheduleStatus.RUNNING,
+            )
+        ],
+        sensors=[
+            build_sources_sensor(settings.sources_dir),
+            build_failure_sensor(settings.output_dir),
+            dg.AutomationConditionSensorDefinition(
+                "follow_inputs",
+                target=dg.AssetSelection.all(),
+                default_status=dg.DefaultSensorStatus.RUNNING,
+                description="Refreshes downstream tables, recommendations and the report when their inputs change.",
+            ),
+        ],
         resources={
             "paths": PipelinePaths(
                 sources_dir=settings.sources_dir,

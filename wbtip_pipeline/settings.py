@@ -47,3 +47,15 @@ class Settings:
 
 def default_warehouse_url(output_dir: str) -> str:
     return f"sqlite:///{Path(output_dir) / 'warehouse.sqlite'}"
+
+
+ENV_REFRESH_CRON = "WBTIP_REFRESH_CRON"
+ENV_REFRESH_TZ = "WBTIP_REFRESH_TIMEZONE"
+# The full refresh runs at 06:00 on the first day of each month, Central European time (the
+# region's own), unless configured otherwise.
+DEFAULT_REFRESH_CRON = "0 6 1 * *"
+DEFAULT_REFRESH_TZ = "Europe/Belgrade"
+
+
+def refresh_schedule() -> tuple[str, str]:
+    return _env(ENV_REFRESH_CRON, DEFAULT_REFRESH_CRON), _env(ENV_REFRESH_TZ, DEFAULT_REFRESH_TZ)

@@ -9,7 +9,7 @@ second run so that one blocked jurisdiction does not hold back the region.
 import dagster as dg
 import pandas as pd
 
-from wbtip_pipeline.assets import HARMONISED
+from wbtip_pipeline.assets import HARMONISED, follow_inputs
 from wbtip_pipeline.assets.common import publish_checked, schema_check_spec, source_hashes
 from wbtip_pipeline.assets.sources import CONFIGS, raw_asset_name, raw_check_name
 from wbtip_pipeline.checks import WARN
@@ -62,6 +62,7 @@ def merge_with_last_good(new: pd.DataFrame, previous: pd.DataFrame | None, block
         ),
     ],
     kinds={"pandas", "sql"},
+    automation_condition=follow_inputs(),
 )
 def harmonised_statistics(context: dg.AssetExecutionContext, warehouse: WarehouseResource, **raw):
     raw = _by_code(raw)
@@ -113,6 +114,7 @@ def harmonised_statistics(context: dg.AssetExecutionContext, warehouse: Warehous
     description="Every finding of every check, blocking (error) or not (warning), in words an analyst understands.",
     check_specs=[schema_check_spec("data_quality_issues")],
     kinds={"pandas", "sql"},
+    automation_condition=follow_inputs(),
 )
 def data_quality_issues(harmonised_statistics: pd.DataFrame, warehouse: WarehouseResource, **raw):
     raw = _by_code(raw)

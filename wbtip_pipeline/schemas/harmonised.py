@@ -46,20 +46,20 @@ harmonised_schema = pa.DataFrameSchema(
             int, pa.Check.ge(FIRST_YEAR), description="the year the figures describe"
         ),
         "indicator": pa.Column(
-            str, pa.Check.isin(INDICATORS), description="what is counted: " + ", ".join(INDICATORS)
+            str, pa.Check.isin(INDICATORS), description="what is counted"
         ),
         "dimension": pa.Column(
-            str, pa.Check.isin(DIMENSIONS), description="the breakdown: " + ", ".join(DIMENSIONS)
+            str, pa.Check.isin(DIMENSIONS), description="the breakdown the row belongs to"
         ),
         "category": pa.Column(
             str,
             description="total; a form of exploitation; or, for citizenship and repatriation, an ISO alpha-3 code, ABROAD or UNKNOWN",
         ),
-        "sex": pa.Column(str, pa.Check.isin(SEXES), description="sex: " + ", ".join(SEXES)),
+        "sex": pa.Column(str, pa.Check.isin(SEXES), description="sex of the persons counted"),
         "age": pa.Column(
             str,
             pa.Check.isin(AGES),
-            description="age group: total, child (0-17), adult (18+), unknown",
+            description="age group: child is 0-17, adult 18 and over",
         ),
         "value_low": pa.Column(
             int, pa.Check.ge(0), description="lower bound of the count (persons or offences)"

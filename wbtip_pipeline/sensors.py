@@ -1,0 +1,151 @@
+"""Operations: a sensor on the sources folder, the monthly refresh and the run-failure summary."""
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+
+from wbtip_pipeline.assets.sources import CONFIGS, raw_asset_name
+from wbtip_pipeline.sources.config import SourceConfig
+from wbtip_pipeline.sources.readers import sha256_of
+
+# ---------------------------------------------------------------------------------------------
+# The sources sensor
+#
+# The cursor keeps, per data file, the size, modification time and SHA-256 last acted on, and the
+# (size, mtime) seen at the previous tick for files still being written. A file is acted on only
+# when its size and mtime are the same on two consecutive ticks (a half-written file is never read)
+# and its content hash differs from the one acted on. Nothing depends on the wall clock, so a file
+# written during a tick, or with an old timestamp, is picked up at the next tick.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileState:
+    size: int
+    mtime: float
+    sha256: str = ""
+
+
+def data_files(sources_dir: Path, configs: dict[str, SourceConfig]) -> dict[str, tuple[str, Path]]:
+    """{"ISO/name": (ISO, path)} of every file the pipeline reads; notes and lock files are not."""
+    files = {}
+    for code, cfg in configs.items():
+        folder = sources_dir / code
+        if not folder.is_dir():
+            continue
+        patterns = [cfg.pattern, re.compile(cfg.mechanisms_pattern)]
+        for path in folder.iterdir():
+            if path.is_file() and any(p.fullmatch(path.name) for p in patterns):
+                files[f"{code}/{path.name}"] = (code, path)
+    return files
+
+
+def evaluate_sources(
+    sources_dir: Path, cursor: str | None, configs: dict[str, SourceConfig] = CONFIGS
+) -> tuple[dict[str, list[tuple[str, str]]], list[str], str]:
+    """(changed files by jurisdiction as [(name, sha)], removed file names, new cursor)."""
+    state = json.loads(cursor) if cursor else {"known": {}, "pending": {}}
+    known: dict[str, dict] = state["known"]
+    pending: dict[str, dict] = state["pending"]
+    new_pending: dict[str, dict] = {}
+    changed: dict[str, list[tuple[str, str]]] = {}
+    files = data_files(sources_dir, configs)
+    for name, (code, path) in sorted(files.items()):
+        stat = path.stat()
+        now = {"size": stat.st_size, "mtime": stat.st_mtime}
+        before = known.get(name)
+        if before and before["size"] == now["size"] and before["mtime"] == now["mtime"]:
+            continue  # untouched since it was acted on: not re-read
+        if pending.get(name) != now:
+            new_pending[name] = now  # new or still changing: wait for one more tick
+            continue
+        sha = sha256_of(path)
+        known[name] = {**now, "sha256": sha}
+        if before is None or before.get("sha256") != sha:
+            changed.setdefault(code, []).append((name, sha))
+    removed = sorted(set(known) - set(files))
+    for name in removed:
+        del known[name]
+    return changed, removed, json.dumps({"known": known, "pending": new_pending}, sort_keys=True)
+
+
+def build_sources_sensor(sources_dir: str) -> dg.SensorDefinition:
+    raw_keys = [dg.AssetKey(raw_asset_name(code)) for code in CONFIGS]
+
+    @dg.sensor(
+        name="new_source_files",
+        description="Requests a refresh of a jurisdiction when one of its source files is new or changed (and stable).",
+        asset_selection=dg.AssetSelection.assets(*raw_keys),
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+    )
+    def new_source_files(context: dg.SensorEvaluationContext):
+        changed, removed, cursor = evaluate_sources(Path(sources_dir), context.cursor)
+        for name in removed:
+            context.log.warning(
+                f"source file removed: {name} (its figures stay until the next refresh)"
+            )
+        requests = []
+        for code, files in sorted(changed.items()):
+            names = ", ".join(n for n, _ in files)
+            context.log.info(f"{code}: new or changed {names}")
+            requests.append(
+                dg.RunRequest(
+                    # the same content never runs twice
+                    run_key=f"{code}:" + ",".join(f"{n}@{sha[:16]}" for n, sha in sorted(files)),
+                    asset_selection=[dg.AssetKey(raw_asset_name(code))],
+                    tags={"jurisdiction": code, "trigger": "new_source_files"},
+                )
+            )
+        return dg.SensorResult(run_requests=requests, cursor=cursor)
+
+    return new_source_files
+
+
+# ---------------------------------------------------------------------------------------------
+# Run-failure summary
+# ---------------------------------------------------------------------------------------------
+
+
+def failure_summary(instance: dg.DagsterInstance, run: dg.DagsterRun) -> str:
+    """A short markdown summary of a failed run: failed checks (jurisdiction, file, check), failed steps."""
+    lines = [f"# Run {run.run_id} failed", ""]
+    if run.tags.get("jurisdiction"):
+        lines.append(f"Jurisdiction: {run.tags['jurisdiction']}")
+    for record in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = record.dagster_event.event_specific_data
+        if evaluation.passed:
+            continue
+        messages = evaluation.metadata.get("messages")
+        detail = messages.value.splitlines() if messages is not None else []
+        lines.append(
+            f"- check `{evaluation.check_name}` on `{evaluation.asset_key.to_user_string()}`"
+        )
+        lines += [f"  - {m}" for m in detail[:10]]
+        if len(detail) > 10:
+            lines.append(f"  - ... and {len(detail) - 10} more")
+    for record in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
+        error = record.dagster_event.event_specific_data.error
+        first = error.message.strip().splitlines()[0] if error else "unknown error"
+        lines.append(f"- step `{record.dagster_event.step_key}`: {first}")
+    return "\n".join(lines) + "\n"
+
+
+def build_failure_sensor(output_dir: str) -> dg.SensorDefinition:
+    @dg.run_failure_sensor(
+        name="run_failure_summary",
+        description="Writes a concise summary of every failed run (jurisdiction, file, check) to <output>/failures/.",
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        monitor_all_code_locations=False,
+    )
+    def run_failure_summary(context: dg.RunFailureSensorContext):
+        text = failure_summary(context.instance, context.dagster_run)
+        folder = Path(output_dir) / "failures"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{context.dagster_run.run_id}.md").write_text(text, encoding="utf-8")
+        context.log.error(text)
+
+    return run_failure_summary
