@@ -5,13 +5,31 @@ from pathlib import Path
 import dagster as dg
 
 from wbtip_pipeline.assets import SOURCES, harmonised
+from wbtip_pipeline.assets.analytics import ANALYTICS_ASSETS
+from wbtip_pipeline.assets.reference import (
+    assessment_assets,
+    assessment_checks,
+    ct_checklist,
+    population,
+    reference_checks,
+    us_tip_tiers,
+)
 from wbtip_pipeline.assets.sources import raw_assets, raw_checks
 from wbtip_pipeline.resources import PipelinePaths, WarehouseResource
 from wbtip_pipeline.sensors import build_failure_sensor, build_sources_sensor
 from wbtip_pipeline.settings import Settings, refresh_schedule
 
-ASSETS = [*raw_assets.values(), harmonised.harmonised_statistics, harmonised.data_quality_issues]
-CHECKS = [*raw_checks]
+ASSETS = [
+    *raw_assets.values(),
+    *assessment_assets.values(),
+    population,
+    ct_checklist,
+    us_tip_tiers,
+    harmonised.harmonised_statistics,
+    harmonised.data_quality_issues,
+    *ANALYTICS_ASSETS,
+]
+CHECKS = [*raw_checks, *assessment_checks, *reference_checks]
 
 # The monthly refresh re-reads every jurisdiction; everything downstream follows through
 # declarative automation, as it does after a sensor-triggered refresh of one jurisdiction.

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from wbtip_pipeline.assets.reference import assessment_asset_name
 from wbtip_pipeline.assets.sources import CONFIGS, raw_asset_name
 from wbtip_pipeline.sources.config import SourceConfig
 from wbtip_pipeline.sources.readers import sha256_of
@@ -43,6 +44,14 @@ def data_files(sources_dir: Path, configs: dict[str, SourceConfig]) -> dict[str,
     return files
 
 
+def asset_for_file(name: str, configs: dict[str, SourceConfig] = CONFIGS) -> dg.AssetKey:
+    """The source asset that reads a data file ("ISO/file name")."""
+    code, file_name = name.split("/", 1)
+    if re.fullmatch(configs[code].mechanisms_pattern, file_name):
+        return dg.AssetKey(assessment_asset_name(code))
+    return dg.AssetKey(raw_asset_name(code))
+
+
 def evaluate_sources(
     sources_dir: Path, cursor: str | None, configs: dict[str, SourceConfig] = CONFIGS
 ) -> tuple[dict[str, list[tuple[str, str]]], list[str], str]:
@@ -73,12 +82,14 @@ def evaluate_sources(
 
 
 def build_sources_sensor(sources_dir: str) -> dg.SensorDefinition:
-    raw_keys = [dg.AssetKey(raw_asset_name(code)) for code in CONFIGS]
+    keys = [dg.AssetKey(raw_asset_name(c)) for c in CONFIGS] + [
+        dg.AssetKey(assessment_asset_name(c)) for c in CONFIGS
+    ]
 
     @dg.sensor(
         name="new_source_files",
         description="Requests a refresh of a jurisdiction when one of its source files is new or changed (and stable).",
-        asset_selection=dg.AssetSelection.assets(*raw_keys),
+        asset_selection=dg.AssetSelection.assets(*keys),
         minimum_interval_seconds=30,
         default_status=dg.DefaultSensorStatus.RUNNING,
     )
@@ -96,7 +107,7 @@ def build_sources_sensor(sources_dir: str) -> dg.SensorDefinition:
                 dg.RunRequest(
                     # the same content never runs twice
                     run_key=f"{code}:" + ",".join(f"{n}@{sha[:16]}" for n, sha in sorted(files)),
-                    asset_selection=[dg.AssetKey(raw_asset_name(code))],
+                    asset_selection=sorted({asset_for_file(n) for n, _ in files}, key=str),
                     tags={"jurisdiction": code, "trigger": "new_source_files"},
                 )
             )

@@ -120,3 +120,23 @@ def postgres_schema():
         with engine.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         engine.dispose()
+
+
+@dataclass
+class BundledRun:
+    output: Path
+    runs: list[PipelineRun]
+
+    def table(self, name: str) -> pd.DataFrame:
+        from wbtip_pipeline.warehouse import Warehouse
+
+        return Warehouse(f"sqlite:///{self.output / 'warehouse.sqlite'}").read(name)
+
+
+@pytest.fixture(scope="session")
+def bundled_run(tmp_path_factory) -> BundledRun:
+    """One full run of the pipeline on the bundled data, shared by the tests that only read it."""
+    output = tmp_path_factory.mktemp("bundled") / "out"
+    with dg.DagsterInstance.ephemeral() as inst:
+        runs = run_layers(settings_for(BUNDLED_SOURCES, output), inst)
+    return BundledRun(output, runs)

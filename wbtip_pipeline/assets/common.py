@@ -1,6 +1,7 @@
 """What every published table asset does: validate, report the check, publish, describe."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -90,3 +91,36 @@ def publish_checked(
     yield dg.Output(
         frame, metadata={**table_metadata(name, frame, schema, sources), **(extra_metadata or {})}
     )
+
+
+def files_cited(frame: pd.DataFrame) -> dict[str, str]:
+    """{file name: ""} of the source files a derived table cites in its `source_files` or `source_file`."""
+    names: set[str] = set()
+    for col in ("source_files", "source_file"):
+        if col in frame.columns:
+            for cell in frame[col].dropna().astype(str):
+                names.update(n.strip() for n in cell.split(";") if n.strip())
+    return {name: "" for name in sorted(names)}
+
+
+def last_good_frames(
+    store: Path, frames: dict[str, pd.DataFrame], validate_fn
+) -> tuple[dict[str, pd.DataFrame], dict[str, list]]:
+    """Frames to compute with, and the findings of the blocked ones, by jurisdiction.
+
+    A frame that passes is used and kept in `store` as the jurisdiction's last good version; one
+    that fails is replaced by that last good version (or left out if there is none).
+    """
+    store.mkdir(parents=True, exist_ok=True)
+    use, blocked = {}, {}
+    for code, frame in frames.items():
+        findings = validate_fn(frame)
+        path = store / f"{code}.pkl"
+        if not findings:
+            frame.to_pickle(path)
+            use[code] = frame
+            continue
+        blocked[code] = findings
+        if path.exists():
+            use[code] = pd.read_pickle(path)
+    return use, blocked

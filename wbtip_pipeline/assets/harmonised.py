@@ -11,6 +11,7 @@ import pandas as pd
 
 from wbtip_pipeline.assets import HARMONISED, follow_inputs
 from wbtip_pipeline.assets.common import publish_checked, schema_check_spec, source_hashes
+from wbtip_pipeline.assets.reference import assessment_asset_name
 from wbtip_pipeline.assets.sources import CONFIGS, raw_asset_name, raw_check_name
 from wbtip_pipeline.checks import WARN
 from wbtip_pipeline.resources import WarehouseResource
@@ -20,6 +21,7 @@ from wbtip_pipeline.schemas.harmonised import (
     data_quality_schema,
     harmonised_schema,
 )
+from wbtip_pipeline.sources.mechanisms import validate_assessments
 from wbtip_pipeline.transforms.consistency import check_consistency
 from wbtip_pipeline.transforms.data_quality import (
     combine_issues,
@@ -109,17 +111,30 @@ def harmonised_statistics(context: dg.AssetExecutionContext, warehouse: Warehous
 
 
 @dg.asset(
-    ins=RAW_INS,
+    ins={
+        **RAW_INS,
+        **{assessment_asset_name(c): dg.AssetIn(assessment_asset_name(c)) for c in CONFIGS},
+        "ct_checklist": dg.AssetIn("ct_checklist"),
+    },
     group_name=HARMONISED,
     description="Every finding of every check, blocking (error) or not (warning), in words an analyst understands.",
     check_specs=[schema_check_spec("data_quality_issues")],
     kinds={"pandas", "sql"},
     automation_condition=follow_inputs(),
 )
-def data_quality_issues(harmonised_statistics: pd.DataFrame, warehouse: WarehouseResource, **raw):
-    raw = _by_code(raw)
+def data_quality_issues(
+    harmonised_statistics: pd.DataFrame,
+    ct_checklist: pd.DataFrame,
+    warehouse: WarehouseResource,
+    **loaded,
+):
+    raw = _by_code({k: v for k, v in loaded.items() if k.startswith("raw_")})
     good, blocked = split_valid(raw, CONFIGS)
     ingestion = [findings_to_issues(f, raw_check_name(code)) for code, f in blocked.items()]
+    for name, frame in loaded.items():
+        if name.startswith("ct_assessments_"):
+            findings = validate_assessments(frame, ct_checklist)
+            ingestion.append(findings_to_issues(findings, f"{name}_schema"))
     mapping = [map_countries(frame[frame["problem"].isna()])[1] for frame in good.values()]
     issues = combine_issues(
         *ingestion,

@@ -45,9 +45,7 @@ harmonised_schema = pa.DataFrameSchema(
         "year": pa.Column(
             int, pa.Check.ge(FIRST_YEAR), description="the year the figures describe"
         ),
-        "indicator": pa.Column(
-            str, pa.Check.isin(INDICATORS), description="what is counted"
-        ),
+        "indicator": pa.Column(str, pa.Check.isin(INDICATORS), description="what is counted"),
         "dimension": pa.Column(
             str, pa.Check.isin(DIMENSIONS), description="the breakdown the row belongs to"
         ),

@@ -101,8 +101,13 @@ def _text(value: Any) -> str | None:
 
 def _entry(entry: Any, where: str, name: str) -> dict[str, Any]:
     if not isinstance(entry, dict):
-        return {"source_row": where, "problem": f"{name}, {where}: not a mapping of year, item, score, evidence"}
-    problems = [f"`{key}` is missing" for key in ("year", "item", "score") if entry.get(key) is None]
+        return {
+            "source_row": where,
+            "problem": f"{name}, {where}: not a mapping of year, item, score, evidence",
+        }
+    problems = [
+        f"`{key}` is missing" for key in ("year", "item", "score") if entry.get(key) is None
+    ]
     year, score = _whole_number(entry.get("year")), _whole_number(entry.get("score"))
     for key, value in (("year", year), ("score", score)):
         if value is None and entry.get(key) is not None:
@@ -128,12 +133,18 @@ def read_assessments(sources_dir: Path, jurisdiction: str) -> pd.DataFrame:
     path = mechanisms_file(sources_dir, jurisdiction)
     if path is None:
         return _typed(pd.DataFrame(columns=ASSESSMENT_COLUMNS))
-    file = {"jurisdiction": jurisdiction, "source_file": path.name, "source_sha256": sha256_of(path)}
+    file = {
+        "jurisdiction": jurisdiction,
+        "source_file": path.name,
+        "source_sha256": sha256_of(path),
+    }
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         reason = str(exc).replace("\n", " ")
-        return _typed(pd.DataFrame([file | {"problem": f"{path.name} is not valid YAML: {reason}"}]))
+        return _typed(
+            pd.DataFrame([file | {"problem": f"{path.name} is not valid YAML: {reason}"}])
+        )
     if not isinstance(doc, dict) or not isinstance(doc.get("assessments"), list):
         problem = f"{path.name} has no `assessments` list"
         return _typed(pd.DataFrame([file | {"problem": problem}]))
@@ -152,7 +163,9 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def assessments_schema(checklist: pd.DataFrame, current_year: int | None = None) -> pa.DataFrameSchema:
+def assessments_schema(
+    checklist: pd.DataFrame, current_year: int | None = None
+) -> pa.DataFrameSchema:
     """The blocking schema of the assessments of one or more files."""
     year_now = current_year or dt.date.today().year
     text = dict(dtype=object, nullable=True)
@@ -175,7 +188,9 @@ def assessments_schema(checklist: pd.DataFrame, current_year: int | None = None)
                 description="the checklist item_id",
             ),
             "score": pa.Column(
-                "Int64", pa.Check.isin(SCORES, error=RULE_SCORE), nullable=True,
+                "Int64",
+                pa.Check.isin(SCORES, error=RULE_SCORE),
+                nullable=True,
                 description="2 met in law and practice, 1 partly met, 0 not met",
             ),
             "evidence": pa.Column(**text, description="the text the score rests on"),
@@ -184,7 +199,8 @@ def assessments_schema(checklist: pd.DataFrame, current_year: int | None = None)
             "source_sha256": pa.Column(**text, description="SHA-256 of the assessment file"),
             "source_row": pa.Column(**text, description="the entry, as assessments[<index>]"),
             "problem": pa.Column(
-                checks=pa.Check(lambda s: s.isna(), error=RULE_PROBLEM), **text,
+                checks=pa.Check(lambda s: s.isna(), error=RULE_PROBLEM),
+                **text,
                 description="why the file or entry could not be read",
             ),
         },

@@ -58,12 +58,16 @@ def _cells(h: pd.DataFrame) -> pd.DataFrame:
         h[total_dim & (h["sex"] == "total") & (h["age"] == "total")].assign(breakdown="total"),
         h[total_dim & (h["sex"] != "total")].assign(breakdown="sex"),
         h[total_dim & (h["age"] != "total")].assign(breakdown="age"),
-        h[h["dimension"].isin(["exploitation", "citizenship", "repatriation"])].assign(breakdown=h["dimension"]),
+        h[h["dimension"].isin(["exploitation", "citizenship", "repatriation"])].assign(
+            breakdown=h["dimension"]
+        ),
     ]
     return pd.concat(parts, ignore_index=True)
 
 
-def compute_data_gaps(harmonised: pd.DataFrame, jurisdictions: list[str] | None = None) -> pd.DataFrame:
+def compute_data_gaps(
+    harmonised: pd.DataFrame, jurisdictions: list[str] | None = None
+) -> pd.DataFrame:
     """One row per jurisdiction x indicator x breakdown x year of the regional year range.
 
     `jurisdictions`: those to cover (default: the six of `codes.JURISDICTIONS` and any other in
@@ -91,14 +95,18 @@ def compute_data_gaps(harmonised: pd.DataFrame, jurisdictions: list[str] | None 
     out["suppressed_share"] = (out["n_suppressed_cells"] / out["n_cells"]).where(out["n_cells"] > 0)
     out["status"] = "partly_suppressed"
     out.loc[out["n_suppressed_cells"] == 0, "status"] = "exact"
-    out.loc[(out["n_cells"] > 0) & (out["n_suppressed_cells"] == out["n_cells"]), "status"] = "suppressed_only"
+    out.loc[(out["n_cells"] > 0) & (out["n_suppressed_cells"] == out["n_cells"]), "status"] = (
+        "suppressed_only"
+    )
     out.loc[out["n_cells"] == 0, "status"] = "not_reported"
 
     span = h.groupby("jurisdiction")["year"].agg(["min", "max"])
     first = out["jurisdiction"].map(span["min"])
     last = out["jurisdiction"].map(span["max"])
     out["in_jurisdiction_range"] = (out["year"] >= first) & (out["year"] <= last)
-    out["source_files"] = out["source_files"].astype(object).where(out["source_files"].notna(), None)
+    out["source_files"] = (
+        out["source_files"].astype(object).where(out["source_files"].notna(), None)
+    )
     return out.reindex(columns=DATA_GAP_COLUMNS).reset_index(drop=True)
 
 
@@ -123,17 +131,24 @@ def summarise_data_gaps(data_gaps: pd.DataFrame) -> pd.DataFrame:
                 "missing_years": ",".join(map(str, missing)),
                 "n_groups": len(part),
                 "share_not_reported": not_reported.mean(),
-                "share_not_reported_in_range": not_reported[in_range].mean() if in_range.any() else None,
+                "share_not_reported_in_range": not_reported[in_range].mean()
+                if in_range.any()
+                else None,
                 "n_cells": cells,
                 "share_suppressed": part["n_suppressed_cells"].sum() / cells if cells else None,
             }
         )
     out = pd.DataFrame(rows, columns=SUMMARY_COLUMNS[:-1])
-    out = out.sort_values(["share_not_reported", "share_suppressed"], ascending=False, na_position="first")
+    out = out.sort_values(
+        ["share_not_reported", "share_suppressed"], ascending=False, na_position="first"
+    )
     out["rank_worst_first"] = range(1, len(out) + 1)
     out = out.astype(
         {c: "Int64" for c in ["first_year", "last_year"]}
         | {c: "int64" for c in ["n_years_reported", "n_groups", "n_cells"]}
-        | {c: "float64" for c in ["share_not_reported", "share_not_reported_in_range", "share_suppressed"]}
+        | {
+            c: "float64"
+            for c in ["share_not_reported", "share_not_reported_in_range", "share_suppressed"]
+        }
     )
     return out.reset_index(drop=True)

@@ -9,10 +9,11 @@ Two kinds of rows of `harmonised_statistics` (victims detected, sex and age `tot
   and the destination the country repatriated from; `direction` = `repatriation`.
 
 `flow_type`: `domestic` when origin = destination; `intra_regional` when both are jurisdictions
-of the region; `extra_regional` when one side is outside it; `unknown` when the other side is not
-a known country (`ABROAD`, `UNKNOWN`, or a former state such as `YUG` whose successors lie on both
-sides of the regional border). The keys of the harmonised row (jurisdiction, year, indicator,
-dimension, category) stay on every flow so that a reader can find the figure it came from.
+of the region (the six, and any jurisdiction added by configuration); `extra_regional` when one
+side is outside it; `unknown` when a side is not a known country (`ABROAD`, `UNKNOWN`, or a
+former state such as `YUG` whose successors lie on both sides of the regional border).
+The keys of the harmonised row (jurisdiction, year, indicator, dimension, category) stay on
+every flow so that a reader can find the figure it came from.
 """
 
 from __future__ import annotations
@@ -66,9 +67,12 @@ def compute_victim_flows(
 ) -> pd.DataFrame:
     """One row per origin x destination x year x direction, with the count's bounds.
 
-    `region`: the codes of the region's jurisdictions (default: the six of `codes.JURISDICTIONS`).
+    `region`: the codes of the region's jurisdictions (default: the six of `codes.JURISDICTIONS`
+    and any other jurisdiction in the data, i.e. one added by configuration).
     """
-    region = set(JURISDICTIONS) if region is None else set(region)
+    if region is None:
+        region = set(JURISDICTIONS) | set(harmonised["jurisdiction"])
+    region = set(region)
     h = harmonised
     rows = h[
         (h["indicator"] == INDICATOR)
@@ -81,7 +85,8 @@ def compute_victim_flows(
     rows["destination"] = rows["jurisdiction"].where(inbound, rows["category"])
     rows["direction"] = rows["dimension"].map(DIRECTION_OF_DIMENSION)
     rows["flow_type"] = [
-        classify_flow(o, d, region) for o, d in zip(rows["origin"], rows["destination"], strict=True)
+        classify_flow(o, d, region)
+        for o, d in zip(rows["origin"], rows["destination"], strict=True)
     ]
     rows["intra_regional"] = rows["flow_type"] == "intra_regional"
     rows["domestic"] = rows["flow_type"] == "domestic"
@@ -96,4 +101,3 @@ def compute_victim_flows(
     for col in ("intra_regional", "domestic", "from_outside_region", "value_exact"):
         out[col] = out[col].astype(bool)
     return out
-

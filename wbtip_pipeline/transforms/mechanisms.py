@@ -47,7 +47,7 @@ SCORE_COLUMNS = [
 
 
 def usable_assessments(assessments: pd.DataFrame) -> pd.DataFrame:
-    """The rows a score can rest on: read without problem, with a year, an item and a valid score."""
+    """The rows a score can rest on: read without problem, with a year, an item and a score."""
     a = assessments
     ok = a["problem"].isna() & a["year"].notna() & a["item"].notna() & a["score"].isin(SCORES)
     out = a[ok].copy()
@@ -65,8 +65,14 @@ def _year_scores(usable: pd.DataFrame) -> pd.DataFrame:
     """One row per jurisdiction x item x year: the agreed score, or a conflict."""
     rows = usable.sort_values(["jurisdiction", "item_id", "year", "source_file", "source_row"])
     labelled = rows.assign(
-        labelled_evidence="[score " + rows["score"].astype(str) + ", " + rows["source_file"]
-        + " " + rows["source_row"].astype(str) + "] " + rows["evidence"].fillna("")
+        labelled_evidence="[score "
+        + rows["score"].astype(str)
+        + ", "
+        + rows["source_file"]
+        + " "
+        + rows["source_row"].astype(str)
+        + "] "
+        + rows["evidence"].fillna("")
     )
     out = labelled.groupby(["jurisdiction", "item_id", "year"], as_index=False).agg(
         n_scores=("score", "nunique"),
@@ -97,7 +103,8 @@ def compute_mechanism_scores(
     if jurisdictions is None:
         jurisdictions = sorted(set(assessments["jurisdiction"].dropna()))
     items = checklist[["item_id", "domain", "title"]]
-    grid = pd.DataFrame({"jurisdiction": list(jurisdictions)}).merge(items, how="cross")
+    grid = pd.DataFrame({"jurisdiction": pd.Series(list(jurisdictions), dtype=object)})
+    grid = grid.merge(items, how="cross")
     usable = usable_assessments(assessments)
     usable = usable[usable["item_id"].isin(items["item_id"])]
     years = _year_scores(usable)
@@ -105,8 +112,10 @@ def compute_mechanism_scores(
     key = ["jurisdiction", "item_id"]
     latest = years.sort_values("year").groupby(key).tail(1)
     agreed = years[~years["conflict"]].sort_values("year")
-    earliest = agreed.groupby(key).head(1)[key + ["year", "score"]].rename(
-        columns={"year": "earliest_year", "score": "earliest_score"}
+    earliest = (
+        agreed.groupby(key)
+        .head(1)[key + ["year", "score"]]
+        .rename(columns={"year": "earliest_year", "score": "earliest_score"})
     )
     counts = usable.groupby(key).agg(
         n_assessments=("score", "size"),
@@ -153,13 +162,20 @@ def find_mechanism_conflicts(assessments: pd.DataFrame) -> pd.DataFrame:
     )
     rows["n_assessments"] = rows.groupby(key)["score"].transform("size")
     columns = [
-        *key, "score", "conflicting_scores", "n_assessments", "evidence", "source_url",
-        "source_file", "source_row",
+        *key,
+        "score",
+        "conflicting_scores",
+        "n_assessments",
+        "evidence",
+        "source_url",
+        "source_file",
+        "source_row",
     ]
     out = rows.reindex(columns=columns).sort_values([*key, "score", "source_row"])
-    return out.astype({"year": "int64", "score": "int64", "n_assessments": "int64"}).reset_index(
-        drop=True
-    )
+    out = out.astype({"year": "int64", "score": "int64", "n_assessments": "int64"})
+    for col in ("conflicting_scores", "evidence", "source_url", "source_file", "source_row"):
+        out[col] = out[col].astype(object)
+    return out.reset_index(drop=True)
 
 
 DOMAIN_COLUMNS = [
@@ -192,8 +208,10 @@ def compute_domain_scores(scores: pd.DataFrame) -> pd.DataFrame:
         mean_score=("known_score", "mean"),
         items=("item_id", lambda x: ",".join(sorted(x))),
     )
-    known_items = s[s["known"]].groupby(["jurisdiction", "domain"])["item_id"].agg(
-        lambda x: ",".join(sorted(x))
+    known_items = (
+        s[s["known"]]
+        .groupby(["jurisdiction", "domain"])["item_id"]
+        .agg(lambda x: ",".join(sorted(x)))
     )
     out = out.merge(known_items.rename("items_known").reset_index(), how="left")
     out["n_unknown"] = out["n_items"] - out["n_known"] - out["n_conflict"]

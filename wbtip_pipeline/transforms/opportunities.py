@@ -31,10 +31,28 @@ OPPORTUNITY_COLUMNS = [
     "evidence",
     "description",
 ]
-_GAP_EVIDENCE = ["jurisdiction", "item_id", "gap_type", "score", "year", "evidence", "source_file", "source_row"]
+_GAP_EVIDENCE = [
+    "jurisdiction",
+    "item_id",
+    "gap_type",
+    "score",
+    "year",
+    "evidence",
+    "source_file",
+    "source_row",
+]
 _FLOW_EVIDENCE = [
-    "jurisdiction", "year", "indicator", "dimension", "category", "origin", "destination",
-    "direction", "value_low", "value_high", "source_files",
+    "jurisdiction",
+    "year",
+    "indicator",
+    "dimension",
+    "category",
+    "origin",
+    "destination",
+    "direction",
+    "value_low",
+    "value_high",
+    "source_files",
 ]
 
 
@@ -43,7 +61,9 @@ def _records(rows: pd.DataFrame, columns: list[str]) -> str:
     plain = rows[columns].astype(object).where(rows[columns].notna(), None)
     # numpy scalars (int64, bool_) are not JSON types: `.item()` gives the Python value.
     return json.dumps(
-        plain.to_dict("records"), ensure_ascii=False, default=lambda v: v.item() if hasattr(v, "item") else str(v)
+        plain.to_dict("records"),
+        ensure_ascii=False,
+        default=lambda v: v.item() if hasattr(v, "item") else str(v),
     )
 
 
@@ -54,7 +74,9 @@ def _name(code: str) -> str:
 def _victims(low: int, high: int) -> str:
     if low == high:
         return f"{low} victim" + ("" if low == 1 else "s")
-    return f"between {low} and {high} victims" + ("" if low > 0 else " (possibly none: every figure is <5)")
+    return f"between {low} and {high} victims" + (
+        "" if low > 0 else " (possibly none: every figure is <5)"
+    )
 
 
 def _years(values: pd.Series) -> str:
@@ -103,7 +125,9 @@ def _bilateral_flows(victim_flows: pd.DataFrame, recent_years: int) -> list[dict
     for key, rows in flows.assign(pair=pair).sort_values(["year", "jurisdiction"]).groupby("pair"):
         a, b = key.split("-")
         low, high = int(rows["value_low"].sum()), int(rows["value_high"].sum())
-        directions = sorted({f"{o} to {d}" for o, d in zip(rows["origin"], rows["destination"], strict=True)})
+        directions = sorted(
+            {f"{o} to {d}" for o, d in zip(rows["origin"], rows["destination"], strict=True)}
+        )
         years = _years(rows["year"])
         description = (
             f"Victims moved between {_name(a)} and {_name(b)} ({', '.join(directions)}) in "

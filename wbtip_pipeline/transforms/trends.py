@@ -5,7 +5,8 @@ Rules, stated once here and again in the column descriptions of `schemas/analyti
 
 - A count is an interval [value_low, value_high]; `<5` is 0..4; an absent row is "not reported".
 - Region (`WB6`) rows add the bounds of the jurisdictions that reported that indicator in that
-  year and name them in `jurisdictions_reporting`. A jurisdiction that did not report is not
+  year (the six, and any jurisdiction added by configuration) and name them in
+  `jurisdictions_reporting`. A jurisdiction that did not report is not
   counted as zero: the region figure is a sum over those jurisdictions, not a regional total.
 - Rates per 100,000 use the population of the same year (for the region, of the jurisdictions
   reporting); no population figure, no rate.
@@ -124,7 +125,10 @@ def _share_numerators(h: pd.DataFrame) -> pd.DataFrame:
     masks = {
         "female": total_dim & (h["sex"] == "female") & (h["age"] == TOTAL),
         "child": total_dim & (h["sex"] == TOTAL) & (h["age"] == "child"),
-        **{form: (h["dimension"] == "exploitation") & (h["category"] == form) & plain for form in FORMS},
+        **{
+            form: (h["dimension"] == "exploitation") & (h["category"] == form) & plain
+            for form in FORMS
+        },
         "nationals": citizenship & (h["category"] == h["jurisdiction"]),
         "foreign": citizenship
         & (h["category"] != h["jurisdiction"])
@@ -132,8 +136,10 @@ def _share_numerators(h: pd.DataFrame) -> pd.DataFrame:
     }
     parts = []
     for name, mask in masks.items():
-        part = h[mask].groupby(KEY, as_index=False).agg(
-            num_low=("value_low", "sum"), num_high=("value_high", "sum")
+        part = (
+            h[mask]
+            .groupby(KEY, as_index=False)
+            .agg(num_low=("value_low", "sum"), num_high=("value_high", "sum"))
         )
         parts.append(part.assign(measure=f"{name}_share", den_indicator=part["indicator"]))
     return pd.concat(parts, ignore_index=True)
@@ -174,13 +180,17 @@ def _ratios(numerators: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
     parts = []
     for measure, rows in both.groupby("measure"):
         low, high = ratio_bounds(
-            rows["num_low"], rows["num_high"], rows["den_low"], rows["den_high"],
+            rows["num_low"],
+            rows["num_high"],
+            rows["den_low"],
+            rows["den_high"],
             clip=str(measure).endswith("_share"),
         )
         parts.append(rows[KEY].assign(**{f"{measure}_low": low, f"{measure}_high": high}))
     columns = KEY + [f"{m}_{b}" for m in RATIO_MEASURES for b in ("low", "high")]
     if not parts:
-        return pd.DataFrame(columns=columns)
+        empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+        return empty.astype({"jurisdiction": object, "year": "int64", "indicator": object})
     wide = parts[0]
     for part in parts[1:]:
         wide = wide.merge(part, on=KEY, how="outer")
@@ -294,7 +304,13 @@ def compute_trends(harmonised: pd.DataFrame, population: pd.DataFrame) -> pd.Dat
 def _typed_trends(trends: pd.DataFrame) -> pd.DataFrame:
     ints = ["year", "n_jurisdictions_reporting", "value_low", "value_high"]
     floats = [c for c in TRENDS_COLUMNS if c not in ints and c.endswith(("_low", "_high"))]
-    floats += ["population", "rate_per_100k_low", "rate_per_100k_high", "yoy_change", "yoy_change_pct"]
+    floats += [
+        "population",
+        "rate_per_100k_low",
+        "rate_per_100k_high",
+        "yoy_change",
+        "yoy_change_pct",
+    ]
     trends = trends.astype({c: "int64" for c in ints} | {c: "float64" for c in floats})
     trends["value_exact"] = trends["value_exact"].astype(bool)
     trends["rolling_mean_exact"] = trends["rolling_mean_exact"].astype("boolean")
@@ -315,7 +331,9 @@ METHOD = (
 
 
 def _method(with_offset: bool) -> str:
-    offset = " with log(population) as offset, so the slope is that of the rate" if with_offset else ""
+    offset = (
+        " with log(population) as offset, so the slope is that of the rate" if with_offset else ""
+    )
     return METHOD.format(
         offset=offset, n=RECENT_YEARS, k=MIN_EXACT_YEARS, s=MAX_SUPPRESSED_YEARS, w=MAX_CI_WIDTH
     )
@@ -407,7 +425,9 @@ def _summarise(key: tuple[str, str], rows: pd.DataFrame) -> dict:
         "annual_change_pct": (np.exp(slope) - 1) * 100,
     }
     if high - low > MAX_CI_WIDTH:
-        return out | {"reason": f"the 95% interval of the slope is too wide ({low:.2f} to {high:.2f})"}
+        return out | {
+            "reason": f"the 95% interval of the slope is too wide ({low:.2f} to {high:.2f})"
+        }
     direction = "rising" if low > 0 else "falling" if high < 0 else "stable"
     return out | {"direction": direction}
 
@@ -447,7 +467,10 @@ def compute_trend_summary(trends: pd.DataFrame) -> pd.DataFrame:
         key=lambda s: s.map(order if s.name == "jurisdiction" else ind).fillna(99),
     ).reset_index(drop=True)
     out = out.astype(
-        {c: "float64" for c in ["slope_per_year", "slope_ci_low", "slope_ci_high", "annual_change_pct"]}
+        {
+            c: "float64"
+            for c in ["slope_per_year", "slope_ci_low", "slope_ci_high", "annual_change_pct"]
+        }
         | {c: "int64" for c in ["first_year", "last_year", "n_exact_years", "n_suppressed_years"]}
     )
     out["reason"] = out["reason"].astype(object)

@@ -1,0 +1,203 @@
+"""Analytics layer: trends, flows, mechanism scores and gaps, data gaps, regional opportunities.
+
+Each asset loads its inputs, calls a pure transform from `transforms/` and publishes the result
+through the warehouse after its schema check (`schemas/analytics.py`).
+"""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from wbtip_pipeline.assets import ANALYTICS, follow_inputs
+from wbtip_pipeline.assets.common import (
+    files_cited,
+    last_good_frames,
+    publish_checked,
+    schema_check_spec,
+)
+from wbtip_pipeline.assets.reference import assessment_asset_name
+from wbtip_pipeline.assets.sources import CONFIGS
+from wbtip_pipeline.resources import PipelinePaths, WarehouseResource
+from wbtip_pipeline.schemas.analytics import ANALYTICS_SCHEMAS
+from wbtip_pipeline.sources.mechanisms import validate_assessments
+from wbtip_pipeline.transforms.data_gaps import compute_data_gaps, summarise_data_gaps
+from wbtip_pipeline.transforms.flows import compute_victim_flows
+from wbtip_pipeline.transforms.mechanisms import (
+    compute_domain_scores,
+    compute_mechanism_gaps,
+    compute_mechanism_scores,
+    find_mechanism_conflicts,
+)
+from wbtip_pipeline.transforms.opportunities import compute_regional_opportunities
+from wbtip_pipeline.transforms.trends import compute_trend_summary, compute_trends
+
+KEYS = {
+    "trends": ["jurisdiction", "year", "indicator"],
+    "trend_summary": ["jurisdiction", "indicator"],
+    "victim_flows": ["origin", "destination", "year"],
+    "mechanism_scores": ["jurisdiction", "item_id"],
+    "mechanism_domain_scores": ["jurisdiction", "domain"],
+    "mechanism_gaps": ["jurisdiction", "item_id"],
+    "mechanism_conflicts": ["jurisdiction", "item_id", "year"],
+    "data_gaps": ["jurisdiction", "indicator", "breakdown", "year"],
+    "data_gap_summary": ["jurisdiction"],
+    "regional_opportunities": ["opportunity_type", "key"],
+}
+
+
+def build_table_asset(
+    name: str, inputs: list[str], compute: Callable[..., pd.DataFrame], description: str
+) -> dg.AssetsDefinition:
+    """An analytics table: load `inputs`, compute, check, publish."""
+
+    @dg.asset(
+        name=name,
+        ins={i: dg.AssetIn(i) for i in inputs},
+        group_name=ANALYTICS,
+        description=description,
+        check_specs=[schema_check_spec(name)],
+        automation_condition=follow_inputs(),
+        kinds={"pandas", "sql"},
+    )
+    def _table(warehouse: WarehouseResource, **loaded):
+        frame = compute(**loaded)
+        yield from publish_checked(
+            warehouse, name, frame, ANALYTICS_SCHEMAS[name], KEYS[name], sources=files_cited(frame)
+        )
+
+    return _table
+
+
+ASSESSMENT_INS = {
+    assessment_asset_name(code): dg.AssetIn(assessment_asset_name(code)) for code in CONFIGS
+}
+
+
+def usable_assessments(
+    paths: PipelinePaths, checklist: pd.DataFrame, loaded: dict
+) -> tuple[pd.DataFrame, list[str]]:
+    """Assessments of every jurisdiction, a blocked one's last good version in its place."""
+    frames = {name.removeprefix("ct_assessments_").upper(): frame for name, frame in loaded.items()}
+    use, blocked = last_good_frames(
+        Path(paths.output_dir) / ".last_good" / "ct_assessments",
+        frames,
+        lambda frame: validate_assessments(frame, checklist),
+    )
+    parts = [f for f in use.values() if not f.empty]
+    combined = (
+        pd.concat(parts, ignore_index=True) if parts else next(iter(frames.values())).iloc[0:0]
+    )
+    return combined, sorted(use)
+
+
+@dg.asset(
+    ins={**ASSESSMENT_INS, "ct_checklist": dg.AssetIn("ct_checklist")},
+    group_name=ANALYTICS,
+    description="Latest known score per jurisdiction x checklist item (known, unknown or conflict), with its evidence and change.",
+    check_specs=[schema_check_spec("mechanism_scores")],
+    automation_condition=follow_inputs(),
+    kinds={"pandas", "sql"},
+)
+def mechanism_scores(
+    paths: PipelinePaths, warehouse: WarehouseResource, ct_checklist: pd.DataFrame, **loaded
+):
+    assessments, jurisdictions = usable_assessments(paths, ct_checklist, loaded)
+    frame = compute_mechanism_scores(assessments, ct_checklist, jurisdictions=jurisdictions)
+    yield from publish_checked(
+        warehouse,
+        "mechanism_scores",
+        frame,
+        ANALYTICS_SCHEMAS["mechanism_scores"],
+        KEYS["mechanism_scores"],
+        sources=files_cited(assessments),
+    )
+
+
+@dg.asset(
+    ins={**ASSESSMENT_INS, "ct_checklist": dg.AssetIn("ct_checklist")},
+    group_name=ANALYTICS,
+    description="Both sides of every item and year on which two assessments disagree (never resolved silently).",
+    check_specs=[schema_check_spec("mechanism_conflicts")],
+    automation_condition=follow_inputs(),
+    kinds={"pandas", "sql"},
+)
+def mechanism_conflicts(
+    paths: PipelinePaths, warehouse: WarehouseResource, ct_checklist: pd.DataFrame, **loaded
+):
+    assessments, _ = usable_assessments(paths, ct_checklist, loaded)
+    frame = find_mechanism_conflicts(assessments)
+    yield from publish_checked(
+        warehouse,
+        "mechanism_conflicts",
+        frame,
+        ANALYTICS_SCHEMAS["mechanism_conflicts"],
+        KEYS["mechanism_conflicts"],
+        sources=files_cited(assessments),
+    )
+
+
+trends = build_table_asset(
+    "trends",
+    ["harmonised_statistics", "population"],
+    lambda harmonised_statistics, population: compute_trends(harmonised_statistics, population),
+    "Per jurisdiction and WB6 x year x indicator: counts, rates per 100,000, changes, shares and attrition, as bounds.",
+)
+trend_summary = build_table_asset(
+    "trend_summary",
+    ["trends"],
+    lambda trends: compute_trend_summary(trends),
+    "Direction over the five most recent reported years (quasi-Poisson slope), or insufficient_data.",
+)
+victim_flows = build_table_asset(
+    "victim_flows",
+    ["harmonised_statistics"],
+    lambda harmonised_statistics: compute_victim_flows(harmonised_statistics),
+    "Origin x destination x year of detected victims: domestic, intra-regional, from outside the region.",
+)
+mechanism_domain_scores = build_table_asset(
+    "mechanism_domain_scores",
+    ["mechanism_scores"],
+    lambda mechanism_scores: compute_domain_scores(mechanism_scores),
+    "Per jurisdiction x checklist domain: mean score of the known items and coverage; ranked only at 80% coverage.",
+)
+mechanism_gaps = build_table_asset(
+    "mechanism_gaps",
+    ["mechanism_scores"],
+    lambda mechanism_scores: compute_mechanism_gaps(mechanism_scores),
+    "Checklist items not met or partly met, in conflict, or with no evidence at all.",
+)
+data_gaps = build_table_asset(
+    "data_gaps",
+    ["harmonised_statistics"],
+    lambda harmonised_statistics: compute_data_gaps(harmonised_statistics),
+    "Completeness per jurisdiction x indicator x breakdown x year: exact, suppressed (<5), not reported.",
+)
+data_gap_summary = build_table_asset(
+    "data_gap_summary",
+    ["data_gaps"],
+    lambda data_gaps: summarise_data_gaps(data_gaps),
+    "Per jurisdiction: share not reported, share suppressed, missing years; worst first.",
+)
+regional_opportunities = build_table_asset(
+    "regional_opportunities",
+    ["mechanism_gaps", "victim_flows"],
+    lambda mechanism_gaps, victim_flows: compute_regional_opportunities(
+        mechanism_gaps, victim_flows
+    ),
+    "Gaps shared by three or more jurisdictions, and jurisdiction pairs linked by recent victim flows.",
+)
+
+ANALYTICS_ASSETS = [
+    trends,
+    trend_summary,
+    victim_flows,
+    mechanism_scores,
+    mechanism_conflicts,
+    mechanism_domain_scores,
+    mechanism_gaps,
+    data_gaps,
+    data_gap_summary,
+    regional_opportunities,
+]

@@ -1,0 +1,141 @@
+"""Reference data (population, the CT mechanism checklist, US TIP tiers) and the per-jurisdiction
+CT mechanism assessments, each as an asset with a blocking check, so that lineage reaches them."""
+
+import dagster as dg
+import pandas as pd
+
+from wbtip_pipeline.assets import SOURCES
+from wbtip_pipeline.assets.sources import CONFIGS, IO_RETRY
+from wbtip_pipeline.checks import build_schema_check, check_result
+from wbtip_pipeline.resources import PipelinePaths
+from wbtip_pipeline.schemas.reference import population_schema, us_tip_tiers_schema
+from wbtip_pipeline.sources.mechanisms import (
+    checklist_schema,
+    load_checklist,
+    read_assessments,
+    validate_assessments,
+)
+from wbtip_pipeline.sources.readers import sha256_of
+from wbtip_pipeline.validation import validate
+
+POPULATION_FILE = "population_worldbank.csv"
+CHECKLIST_FILE = "ct_mechanism_checklist.csv"
+TIERS_FILE = "us_tip_tiers.csv"
+
+
+def _reference_output(frame: pd.DataFrame, paths: PipelinePaths, name: str) -> dg.Output:
+    path = paths.reference(name)
+    return dg.Output(
+        frame,
+        metadata={
+            "dagster/row_count": len(frame),
+            "source_files": dg.MetadataValue.json({name: sha256_of(path)}),
+        },
+    )
+
+
+@dg.asset(
+    group_name=SOURCES,
+    retry_policy=IO_RETRY,
+    description="Total population by jurisdiction and year (World Bank), for rates per 100,000.",
+)
+def population(paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
+    frame = pd.read_csv(paths.reference(POPULATION_FILE), encoding="utf-8")
+    return _reference_output(frame, paths, POPULATION_FILE)
+
+
+@dg.asset(
+    group_name=SOURCES,
+    retry_policy=IO_RETRY,
+    description="The 28-item CT mechanism checklist in seven domains, with legal basis.",
+)
+def ct_checklist(paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
+    return _reference_output(load_checklist(paths.reference(CHECKLIST_FILE)), paths, CHECKLIST_FILE)
+
+
+@dg.asset(
+    group_name=SOURCES,
+    retry_policy=IO_RETRY,
+    description="US TIP report tier per jurisdiction and report year (the external view).",
+)
+def us_tip_tiers(paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
+    frame = pd.read_csv(paths.reference(TIERS_FILE), encoding="utf-8", dtype={"source_url": object})
+    return _reference_output(frame, paths, TIERS_FILE)
+
+
+reference_checks = [
+    build_schema_check(
+        population,
+        "population_schema",
+        lambda f: validate(f, population_schema),
+        "Population: codes, years, positive values, one row per jurisdiction and year.",
+    ),
+    build_schema_check(
+        ct_checklist,
+        "ct_checklist_schema",
+        lambda f: validate(f, checklist_schema),
+        "Checklist: unique item ids CT-nn with a domain and a title.",
+    ),
+    build_schema_check(
+        us_tip_tiers,
+        "us_tip_tiers_schema",
+        lambda f: validate(f, us_tip_tiers_schema),
+        "US TIP tiers: known tier names, one row per jurisdiction and report year.",
+    ),
+]
+
+
+def assessment_asset_name(code: str) -> str:
+    return f"ct_assessments_{code.lower()}"
+
+
+def build_assessment_asset(code: str, name: str) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=assessment_asset_name(code),
+        group_name=SOURCES,
+        retry_policy=IO_RETRY,
+        description=f"{name}: its CT mechanism assessments against the checklist, with evidence and provenance.",
+        tags={"jurisdiction": code},
+        kinds={"pandas", "yaml"},
+    )
+    def _assessments(paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
+        frame = read_assessments(paths.sources_dir, code)
+        files = frame[["source_file", "source_sha256"]].dropna().drop_duplicates()
+        return dg.Output(
+            frame,
+            metadata={
+                "dagster/row_count": len(frame),
+                "source_files": dg.MetadataValue.json(
+                    dict(zip(files.source_file, files.source_sha256, strict=True))
+                ),
+                "years": dg.MetadataValue.text(
+                    f"{int(frame.year.min())}-{int(frame.year.max())}"
+                    if frame.year.notna().any()
+                    else "none"
+                ),
+            },
+        )
+
+    return _assessments
+
+
+def build_assessment_check(code: str, asset: dg.AssetsDefinition) -> dg.AssetChecksDefinition:
+    """Like `build_schema_check`, with the checklist as a second input (items must exist in it)."""
+
+    @dg.asset_check(
+        asset=asset,
+        name=f"{assessment_asset_name(code)}_schema",
+        blocking=True,
+        description=f"{CONFIGS[code].name}: the assessment file parses; items exist in the checklist; scores 0-2 with evidence.",
+        additional_ins={"ct_checklist": dg.AssetIn("ct_checklist")},
+    )
+    def _check(frame: pd.DataFrame, ct_checklist: pd.DataFrame) -> dg.AssetCheckResult:
+        return check_result(validate_assessments(frame, ct_checklist))
+
+    return _check
+
+
+assessment_assets = {code: build_assessment_asset(code, cfg.name) for code, cfg in CONFIGS.items()}
+assessment_checks = [
+    build_assessment_check(code, asset) for code, asset in assessment_assets.items()
+]
