@@ -124,7 +124,16 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--sources", help=f"source folder (env {ENV_SOURCES}; default data/sources)")
     run.add_argument("--output", help=f"output folder (env {ENV_OUTPUT}; default output/)")
     run.add_argument("--verbose", action="store_true", help="show Dagster's own log lines")
+    sub.add_parser(
+        "dictionary", help="print the data dictionary (markdown) of every published table"
+    )
     args = parser.parse_args(argv)
+    if args.command == "dictionary":
+        from wbtip_pipeline.dictionary import render_dictionary
+        from wbtip_pipeline.schemas.registry import table_schemas
+
+        print(render_dictionary(table_schemas()), end="")
+        return 0
     report = run_pipeline(
         args.sources, args.output, log_level="DEBUG" if args.verbose else "WARNING"
     )

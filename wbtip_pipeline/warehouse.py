@@ -126,14 +126,22 @@ class Warehouse:
             return pd.read_sql(sa.select(table), conn)
 
 
-def write_csv_atomic(frame: pd.DataFrame, path: Path) -> None:
-    """Write a CSV next to its destination and rename it into place, so a reader never sees half."""
+def _write_atomic(path: Path, write) -> None:
+    """Write through a temporary file in the same folder renamed into place: readers never see half."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            frame.to_csv(fh, index=False)
+            write(fh)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_csv_atomic(frame: pd.DataFrame, path: Path) -> None:
+    _write_atomic(path, lambda fh: frame.to_csv(fh, index=False))
+
+
+def write_text_atomic(text: str, path: Path) -> None:
+    _write_atomic(path, lambda fh: fh.write(text))

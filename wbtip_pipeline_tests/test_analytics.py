@@ -120,3 +120,16 @@ def test_bad_assessment_file_blocks_only_its_jurisdiction(sources, tmp_path, ins
         .message.str.contains("score must be")
         .any()
     )
+
+
+def test_data_dictionary_is_written_and_committed_copy_is_current(bundled_run):
+    from wbtip_pipeline.dictionary import render_dictionary
+    from wbtip_pipeline.schemas.registry import table_schemas
+    from wbtip_pipeline_tests.conftest import ROOT
+
+    expected = render_dictionary(table_schemas())
+    assert (bundled_run.output / "data_dictionary.md").read_text("utf-8") == expected
+    committed = (ROOT / "docs" / "data_dictionary.md").read_text("utf-8")
+    assert committed == expected, "regenerate it: wbtip dictionary > docs/data_dictionary.md"
+    for table in table_schemas():
+        assert f"## `{table}`" in expected

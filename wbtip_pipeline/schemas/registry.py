@@ -1,0 +1,19 @@
+"""Every published table and its schema, in the order the data dictionary lists them."""
+
+import pandera.pandas as pa
+
+from wbtip_pipeline.schemas.analytics import ANALYTICS_SCHEMAS
+from wbtip_pipeline.schemas.harmonised import data_quality_schema, harmonised_schema
+
+
+def table_schemas() -> dict[str, pa.DataFrameSchema]:
+    schemas = {
+        "harmonised_statistics": harmonised_schema,
+        "data_quality_issues": data_quality_schema,
+        **ANALYTICS_SCHEMAS,
+    }
+    try:  # the recommendation schemas arrive with the reporting layer
+        from wbtip_pipeline.schemas.recommendations import RECOMMENDATION_SCHEMAS
+    except ImportError:
+        return schemas
+    return {**schemas, **RECOMMENDATION_SCHEMAS}
