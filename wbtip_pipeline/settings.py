@@ -14,6 +14,7 @@ ENV_OUTPUT = "WBTIP_OUTPUT_DIR"
 ENV_REFERENCE = "WBTIP_REFERENCE_DIR"
 ENV_WAREHOUSE = "WBTIP_WAREHOUSE_URL"
 ENV_WAREHOUSE_SCHEMA = "WBTIP_WAREHOUSE_SCHEMA"
+ENV_CONFIGS = "WBTIP_CONFIG_DIR"
 
 DEFAULT_SOURCES = "data/sources"
 DEFAULT_OUTPUT = "output"
@@ -59,3 +60,9 @@ DEFAULT_REFRESH_TZ = "Europe/Belgrade"
 
 def refresh_schedule() -> tuple[str, str]:
     return _env(ENV_REFRESH_CRON, DEFAULT_REFRESH_CRON), _env(ENV_REFRESH_TZ, DEFAULT_REFRESH_TZ)
+
+
+def config_dir() -> Path | None:
+    """A folder of jurisdiction configs replacing the bundled ones (benchmarks, other regions)."""
+    value = _env(ENV_CONFIGS, None)
+    return Path(value).resolve() if value else None

@@ -12,7 +12,8 @@ from wbtip_pipeline.assets import SOURCES
 from wbtip_pipeline.checks import build_schema_check
 from wbtip_pipeline.resources import PipelinePaths
 from wbtip_pipeline.schemas.raw import validate_raw
-from wbtip_pipeline.sources.config import SourceConfig, load_configs
+from wbtip_pipeline.settings import config_dir
+from wbtip_pipeline.sources.config import CONFIG_DIR, SourceConfig, load_configs
 from wbtip_pipeline.sources.readers import Discovery, read_jurisdiction
 
 IO_RETRY = dg.RetryPolicy(max_retries=2, delay=1, backoff=dg.Backoff.EXPONENTIAL)
@@ -87,6 +88,6 @@ def build_raw_check(cfg: SourceConfig, asset: dg.AssetsDefinition) -> dg.AssetCh
     )
 
 
-CONFIGS = load_configs()
+CONFIGS = load_configs(config_dir() or CONFIG_DIR)
 raw_assets = {code: build_raw_asset(cfg) for code, cfg in CONFIGS.items()}
 raw_checks = [build_raw_check(CONFIGS[code], asset) for code, asset in raw_assets.items()]
