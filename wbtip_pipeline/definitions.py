@@ -14,7 +14,7 @@ from wbtip_pipeline.assets.reference import (
     reference_checks,
     us_tip_tiers,
 )
-from wbtip_pipeline.assets.reporting import data_dictionary
+from wbtip_pipeline.assets.reporting import data_dictionary, recommendations
 from wbtip_pipeline.assets.sources import raw_assets, raw_checks
 from wbtip_pipeline.resources import PipelinePaths, WarehouseResource
 from wbtip_pipeline.sensors import build_failure_sensor, build_sources_sensor
@@ -29,6 +29,7 @@ ASSETS = [
     harmonised.harmonised_statistics,
     harmonised.data_quality_issues,
     *ANALYTICS_ASSETS,
+    recommendations,
     data_dictionary,
 ]
 CHECKS = [*raw_checks, *assessment_checks, *reference_checks]

@@ -77,6 +77,7 @@ def publish_checked(
     *,
     sources: dict[str, str] | None = None,
     extra_metadata: dict | None = None,
+    output_name: str = "result",
 ) -> Iterator[dg.AssetCheckResult | dg.Output]:
     """Validate `frame`; publish it only if it passes (otherwise the last good version stays)."""
     findings = validate(frame, schema)
@@ -89,7 +90,9 @@ def publish_checked(
         )
     warehouse.get().publish(name, frame, schema, keys)
     yield dg.Output(
-        frame, metadata={**table_metadata(name, frame, schema, sources), **(extra_metadata or {})}
+        frame,
+        output_name=output_name,
+        metadata={**table_metadata(name, frame, schema, sources), **(extra_metadata or {})},
     )
 
 

@@ -1,0 +1,821 @@
+"""Recommendations: the rules file, each rule on hand-made evidence, the texts, ids, priorities,
+regional summaries and change tracking, and the whole rule set on the bundled data.
+
+No Dagster here: the evidence tables come from the pure transforms.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from wbtip_pipeline.codes import JURISDICTIONS
+from wbtip_pipeline.schemas.analytics import ANALYTICS_SCHEMAS
+from wbtip_pipeline.schemas.recommendations import (
+    recommendation_changes_schema,
+    recommendations_schema,
+)
+from wbtip_pipeline.sources.config import load_configs
+from wbtip_pipeline.sources.mechanisms import load_checklist, read_assessments
+from wbtip_pipeline.sources.readers import read_jurisdiction
+from wbtip_pipeline.transforms.data_gaps import compute_data_gaps, summarise_data_gaps
+from wbtip_pipeline.transforms.flows import compute_victim_flows
+from wbtip_pipeline.transforms.harmonise import harmonise_statistics
+from wbtip_pipeline.transforms.mechanisms import (
+    compute_domain_scores,
+    compute_mechanism_gaps,
+    compute_mechanism_scores,
+    find_mechanism_conflicts,
+)
+from wbtip_pipeline.transforms.opportunities import compute_regional_opportunities
+from wbtip_pipeline.transforms.recommendations import (
+    DOMAINS,
+    REGIONAL,
+    Interval,
+    Number,
+    RulesError,
+    compute_recommendation_changes,
+    compute_recommendations,
+    load_rules,
+    parse_rules,
+    priority_score,
+    recommendation_id,
+    years_label,
+)
+from wbtip_pipeline.transforms.trends import compute_trend_summary, compute_trends
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ROOT / "data" / "sources"
+REFERENCE = ROOT / "data" / "reference"
+RULES = {rule.id: rule for rule in load_rules()}
+
+
+# --- hand-made evidence ----------------------------------------------------------------------
+
+
+def table(name: str, *rows: dict) -> pd.DataFrame:
+    """A frame of the evidence table `name`: every column of its schema, the given values, the
+    rest empty."""
+    columns = list(ANALYTICS_SCHEMAS[name].columns)
+    frame = pd.DataFrame(list(rows), columns=columns)
+    for column, spec in ANALYTICS_SCHEMAS[name].columns.items():
+        dtype = str(spec.dtype)
+        if dtype in ("Int64", "float64", "boolean"):
+            frame[column] = frame[column].astype(dtype)
+        elif dtype in ("int64", "bool") and frame[column].notna().all():
+            frame[column] = frame[column].astype(dtype)
+    return frame
+
+
+def evidence(**frames: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """All evidence tables: the given ones, the others empty."""
+    return {name: frames.get(name, table(name)) for name in ANALYTICS_SCHEMAS}
+
+
+def gap(jurisdiction, item_id, domain, gap_type, year=2023, title="An item") -> dict:
+    score = {"not_met": 0, "partly_met": 1}.get(gap_type)
+    return {
+        "jurisdiction": jurisdiction,
+        "item_id": item_id,
+        "domain": domain,
+        "title": title,
+        "gap_type": gap_type,
+        "score": score,
+        "year": year if score is not None else None,
+        "evidence": "what the source says" if score is not None else None,
+    }
+
+
+def gaps(*rows: dict) -> dict[str, pd.DataFrame]:
+    return evidence(mechanism_gaps=table("mechanism_gaps", *rows))
+
+
+def summary(jurisdiction, indicator, direction, pct=-25.0, suppressed=0, **more) -> dict:
+    return {
+        "jurisdiction": jurisdiction,
+        "indicator": indicator,
+        "direction": direction,
+        "annual_change_pct": pct,
+        "first_year": 2017,
+        "last_year": 2021,
+        "years_window": "2017,2018,2019,2020,2021",
+        "n_exact_years": 5 - suppressed,
+        "n_suppressed_years": suppressed,
+        **more,
+    }
+
+
+def summaries(*rows: dict) -> dict[str, pd.DataFrame]:
+    return evidence(trend_summary=table("trend_summary", *rows))
+
+
+def trend(jurisdiction, year, indicator, low, high=None, **more) -> dict:
+    high = low if high is None else high
+    return {
+        "jurisdiction": jurisdiction,
+        "year": year,
+        "indicator": indicator,
+        "value_low": low,
+        "value_high": high,
+        "value_exact": low == high,
+        "source_files": f"{jurisdiction.lower()}_{year}.csv",
+        **more,
+    }
+
+
+def attrition(numerator: str, denominator: str, figures: dict) -> dict[str, pd.DataFrame]:
+    """trends rows: {jurisdiction: (numerator bounds, denominator bounds)} for 2021."""
+    rows = []
+    for code, (num, den) in figures.items():
+        rows.append(trend(code, 2021, numerator, *num))
+        rows.append(trend(code, 2021, denominator, *den))
+    return evidence(trends=table("trends", *rows))
+
+
+def victims_share(share: str, value: float, year: int = 2021, older: float | None = None):
+    rows = [
+        trend(
+            "ALB", year, "victims_detected", 100, **{f"{share}_low": value, f"{share}_high": value}
+        )
+    ]
+    if older is not None:
+        rows.append(
+            trend(
+                "ALB",
+                year - 1,
+                "victims_detected",
+                80,
+                **{f"{share}_low": older, f"{share}_high": older},
+            )
+        )
+    return evidence(trends=table("trends", *rows))
+
+
+def flow(origin, destination, year, low, high=None, direction="inbound_detection", **more):
+    high = low if high is None else high
+    region = set(JURISDICTIONS)
+    flow_type = (
+        "domestic"
+        if origin == destination
+        else "intra_regional"
+        if {origin, destination} <= region
+        else "extra_regional"
+    )
+    jurisdiction = destination if direction == "inbound_detection" else origin
+    return {
+        "origin": origin,
+        "destination": destination,
+        "year": year,
+        "direction": direction,
+        "flow_type": flow_type,
+        "intra_regional": flow_type == "intra_regional",
+        "domestic": flow_type == "domestic",
+        "from_outside_region": origin not in region,
+        "value_low": low,
+        "value_high": high,
+        "value_exact": low == high,
+        "jurisdiction": jurisdiction,
+        "indicator": "victims_detected",
+        "dimension": "citizenship" if direction == "inbound_detection" else "repatriation",
+        "category": origin if direction == "inbound_detection" else destination,
+        "source_files": "f.csv",
+        **more,
+    }
+
+
+def flows(*rows: dict) -> dict[str, pd.DataFrame]:
+    return evidence(victim_flows=table("victim_flows", *rows))
+
+
+def data_gap(jurisdiction, indicator, breakdown, year, status, in_range=True) -> dict:
+    return {
+        "jurisdiction": jurisdiction,
+        "indicator": indicator,
+        "breakdown": breakdown,
+        "year": year,
+        "status": status,
+        "n_cells": 0 if status == "not_reported" else 2,
+        "n_suppressed_cells": 0,
+        "in_jurisdiction_range": in_range,
+    }
+
+
+def data_gaps(*rows: dict) -> dict[str, pd.DataFrame]:
+    return evidence(data_gaps=table("data_gaps", *rows))
+
+
+def gap_summary(missing_years="", share_suppressed=0.1) -> dict[str, pd.DataFrame]:
+    row = {
+        "jurisdiction": "BIH",
+        "first_year": 2003,
+        "last_year": 2021,
+        "n_years_reported": 18,
+        "missing_years": missing_years,
+        "share_suppressed": share_suppressed,
+        "rank_worst_first": 1,
+    }
+    return evidence(data_gap_summary=table("data_gap_summary", row))
+
+
+def opportunity(kind, key, jurisdictions, confirmed=None, years="2020") -> dict:
+    return {
+        "opportunity_type": kind,
+        "key": key,
+        "jurisdictions": jurisdictions,
+        "n_jurisdictions": len(jurisdictions.split(",")),
+        "years": years,
+        "confirmed": confirmed,
+        "evidence": "[{}]",
+        "description": "an opportunity",
+    }
+
+
+def opportunities(*rows: dict) -> dict[str, pd.DataFrame]:
+    return evidence(
+        regional_opportunities=table("regional_opportunities", *rows),
+        mechanism_gaps=table("mechanism_gaps", gap("ALB", "CT-07", "identification", "partly_met")),
+    )
+
+
+def domain_row(rank: int) -> dict[str, pd.DataFrame]:
+    row = {
+        "jurisdiction": "MKD",
+        "domain": "identification",
+        "n_items": 5,
+        "n_known": 5,
+        "coverage_share": 1.0,
+        "score_share": 0.9,
+        "rankable": True,
+        "rank": rank,
+    }
+    return evidence(mechanism_domain_scores=table("mechanism_domain_scores", row))
+
+
+def score_row(change: int) -> dict[str, pd.DataFrame]:
+    row = {
+        "jurisdiction": "BIH",
+        "item_id": "CT-04",
+        "domain": "identification",
+        "title": "NRM",
+        "status": "known",
+        "score": 2,
+        "year": 2023,
+        "earliest_year": 2016,
+        "earliest_score": 2 - change,
+        "change_since_earliest": change,
+    }
+    return evidence(mechanism_scores=table("mechanism_scores", row))
+
+
+def conflicts(n: int) -> dict[str, pd.DataFrame]:
+    rows = [
+        {
+            "jurisdiction": "SRB",
+            "item_id": "CT-10",
+            "year": 2022,
+            "score": score,
+            "conflicting_scores": "1; 2",
+            "n_assessments": 2,
+            "source_file": "srb.yaml",
+            "source_row": f"assessments[{score}]",
+        }
+        for score in (1, 2)[:n]
+    ]
+    return evidence(mechanism_conflicts=table("mechanism_conflicts", *rows))
+
+
+_ITEMS = {
+    "COORD": ("CT-01", "coordination"),
+    "IDENT": ("CT-04", "identification"),
+    "PROT": ("CT-10", "protection"),
+    "JUST": ("CT-18", "justice"),
+    "PREV": ("CT-25", "prevention"),
+    "COOP": ("CT-26", "cooperation"),
+    "DATA": ("CT-27", "data"),
+}
+
+
+def _gap_cases() -> dict:
+    cases = {}
+    for short, (item, domain) in _ITEMS.items():
+        not_met = gaps(gap("ALB", item, domain, "not_met"))
+        partly = gaps(gap("ALB", item, domain, "partly_met"))
+        cases[f"GAP-{short}-NOTMET"] = (not_met, partly)
+        cases[f"GAP-{short}-PARTLY"] = (partly, not_met)
+    return cases
+
+
+def _trend_rows(code, num, den, numerator, denominator):
+    return [trend(code, 2021, numerator, *num), trend(code, 2021, denominator, *den)]
+
+
+# rule id -> (evidence on which it fires, evidence on which it stays silent)
+CASES = {
+    **_gap_cases(),
+    "MECH-NO-EVIDENCE": (
+        gaps(gap("XKX", "CT-03", "coordination", "no_evidence")),
+        gaps(gap("XKX", "CT-03", "coordination", "partly_met")),
+    ),
+    "MECH-CONFLICT": (conflicts(2), conflicts(0)),
+    "SCORE-NOW-MET": (score_row(1), score_row(0)),
+    "DOMAIN-REGIONAL-LEAD": (domain_row(1), domain_row(2)),
+    "TREND-CONVICTIONS-FALL-VICTIMS-RISE": (
+        summaries(
+            summary("ALB", "persons_convicted", "falling", -20.0),
+            summary("ALB", "victims_detected", "rising", 15.0),
+        ),
+        summaries(
+            summary("ALB", "persons_convicted", "falling", -20.0),
+            summary("ALB", "victims_detected", "stable", 3.0),
+        ),
+    ),
+    "TREND-PROSECUTIONS-FALLING": (
+        summaries(summary("ALB", "persons_prosecuted", "falling")),
+        summaries(summary("ALB", "persons_prosecuted", "stable", -2.0)),
+    ),
+    "TREND-VICTIMS-FALLING": (
+        summaries(summary("SRB", "victims_detected", "falling")),
+        summaries(summary("SRB", "victims_detected", "rising", 12.0)),
+    ),
+    "TREND-UNMEASURABLE": (
+        summaries(summary("MNE", "persons_convicted", "insufficient_data", None, suppressed=3)),
+        summaries(summary("MNE", "persons_convicted", "insufficient_data", None, suppressed=1)),
+    ),
+    "ATTRITION-CONVICTIONS-BELOW-MEDIAN": (
+        attrition(
+            "persons_convicted",
+            "persons_prosecuted",
+            {
+                "ALB": ((2,), (20,)),
+                "BIH": ((10,), (10,)),
+                "MKD": ((9,), (10,)),
+                "SRB": ((9,), (10,)),
+            },
+        ),
+        attrition(
+            "persons_convicted",
+            "persons_prosecuted",
+            {"ALB": ((9,), (10,)), "BIH": ((9,), (10,)), "MKD": ((9,), (10,))},
+        ),
+    ),
+    "ATTRITION-PROSECUTIONS-BELOW-MEDIAN": (
+        attrition(
+            "persons_prosecuted",
+            "victims_detected",
+            {"MNE": ((5,), (50,)), "BIH": ((30,), (50,)), "ALB": ((25,), (50,))},
+        ),
+        attrition(
+            "persons_prosecuted",
+            "victims_detected",
+            {"MNE": ((5,), (50,)), "BIH": ((30,), (50,))},  # two cannot make a median
+        ),
+    ),
+    "SHARE-FORCED-LABOUR": (
+        victims_share("forced_labour_share", 0.4),
+        victims_share("forced_labour_share", 0.1, older=0.6),  # only the latest year counts
+    ),
+    "SHARE-CHILDREN": (victims_share("child_share", 0.6), victims_share("child_share", 0.3)),
+    "FLOW-DOMESTIC": (flows(flow("ALB", "ALB", 2021, 12)), flows(flow("ALB", "ALB", 2021, 0, 4))),
+    "FLOW-EXTRA-REGIONAL": (
+        flows(flow("UKR", "SRB", 2021, 6)),
+        flows(flow("UKR", "SRB", 2021, 0, 4)),
+    ),
+    "FLOW-REPATRIATED": (
+        flows(flow("ALB", "DEU", 2021, 3, direction="repatriation")),
+        flows(
+            flow("ALB", "DEU", 2010, 3, direction="repatriation"),  # not recent
+            flow("ALB", "ALB", 2021, 3),
+        ),
+    ),
+    "DATA-TOTALS-MISSING": (
+        data_gaps(data_gap("XKX", "persons_prosecuted", "total", 2020, "not_reported")),
+        data_gaps(data_gap("XKX", "persons_prosecuted", "total", 2020, "not_reported", False)),
+    ),
+    "DATA-BREAKDOWNS-MISSING": (
+        data_gaps(data_gap("MNE", "victims_detected", "sex", 2020, "not_reported")),
+        data_gaps(data_gap("MNE", "victims_detected", "sex", 2020, "exact")),
+    ),
+    "DATA-MISSING-YEARS": (gap_summary(missing_years="2004"), gap_summary(missing_years="")),
+    "DATA-SUPPRESSION-HIGH": (gap_summary(share_suppressed=0.7), gap_summary()),
+    "REG-SHARED-GAP": (
+        opportunities(opportunity("shared_gap", "CT-07", "ALB,BIH,MKD")),
+        opportunities(opportunity("bilateral_flow", "ALB-XKX", "ALB,XKX", True)),
+    ),
+    "REG-BILATERAL-FLOW": (
+        opportunities(opportunity("bilateral_flow", "ALB-XKX", "ALB,XKX", True)),
+        opportunities(opportunity("bilateral_flow", "ALB-XKX", "ALB,XKX", False)),
+    ),
+    "REG-BILATERAL-UNCONFIRMED": (
+        opportunities(opportunity("bilateral_flow", "ALB-MKD", "ALB,MKD", False)),
+        opportunities(opportunity("bilateral_flow", "ALB-MKD", "ALB,MKD", True)),
+    ),
+}
+
+
+def made_by(rule_id: str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    recs = compute_recommendations(tables, rules=[RULES[rule_id]])
+    return recs[recs["rule_id"] == rule_id]
+
+
+def test_every_rule_has_a_firing_and_a_silent_case():
+    assert set(CASES) == set(RULES)
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+def test_rule_fires_on_its_evidence(rule_id):
+    recs = made_by(rule_id, CASES[rule_id][0])
+    assert len(recs) >= 1
+    recommendations_schema.validate(recs)
+    rule = RULES[rule_id]
+    assert (recs["urgency"] == rule.urgency).all()
+    assert recs["text"].str.contains(rule.addressee, regex=False).all()
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+def test_rule_stays_silent_without_its_evidence(rule_id):
+    assert made_by(rule_id, CASES[rule_id][1]).empty
+
+
+# --- what single rules say --------------------------------------------------------------------
+
+
+def test_attrition_needs_certainly_below_the_median():
+    # ALB's 0..4 convictions against 4 prosecutions is 0..1: maybe low, not certainly below
+    tables = attrition(
+        "persons_convicted",
+        "persons_prosecuted",
+        {"ALB": ((0, 4), (4,)), "BIH": ((9,), (10,)), "MKD": ((9,), (10,)), "SRB": ((9,), (10,))},
+    )
+    assert made_by("ATTRITION-CONVICTIONS-BELOW-MEDIAN", tables).empty
+
+
+def test_attrition_text_and_evidence():
+    recs = made_by(
+        "ATTRITION-CONVICTIONS-BELOW-MEDIAN", CASES["ATTRITION-CONVICTIONS-BELOW-MEDIAN"][0]
+    )
+    (rec,) = recs.itertuples()
+    assert rec.jurisdiction == "ALB"
+    assert "0.10 persons convicted per person prosecuted in 2021" in rec.text
+    assert "regional median of 0.90" in rec.text  # of 0.1, 0.9, 0.9 and 1.0
+    items = json.loads(rec.evidence)
+    assert {i["keys"]["indicator"] for i in items} == {"persons_convicted", "persons_prosecuted"}
+    assert items[0]["derived"]["regional_median"] == pytest.approx(0.9)
+
+
+def test_falling_convictions_cite_both_trend_rows():
+    recs = made_by(
+        "TREND-CONVICTIONS-FALL-VICTIMS-RISE", CASES["TREND-CONVICTIONS-FALL-VICTIMS-RISE"][0]
+    )
+    (rec,) = recs.itertuples()
+    assert rec.n_evidence == 2
+    assert "fell by about 20% a year while detected victims rose by about 15% a year" in rec.text
+
+
+def test_suppressed_counts_never_read_as_numbers():
+    tables = flows(flow("ALB", "ALB", 2021, 5, 9))  # e.g. 5 plus a <5 sub-form
+    (rec,) = made_by("FLOW-DOMESTIC", tables).itertuples()
+    assert "between 5 and 9 of the victims detected in 2021" in rec.text
+
+
+def test_a_missing_template_figure_does_not_trigger():
+    tables = summaries(summary("ALB", "persons_prosecuted", "falling", float("nan")))
+    assert made_by("TREND-PROSECUTIONS-FALLING", tables).empty
+
+
+def test_region_rows_are_never_addressees():
+    tables = summaries(summary("WB6", "persons_prosecuted", "falling"))
+    assert made_by("TREND-PROSECUTIONS-FALLING", tables).empty
+
+
+def test_grouped_rule_lists_its_rows():
+    tables = gaps(
+        gap("XKX", "CT-03", "coordination", "no_evidence"),
+        gap("XKX", "CT-14", "protection", "no_evidence"),
+    )
+    (rec,) = made_by("MECH-NO-EVIDENCE", tables).itertuples()
+    assert rec.n_evidence == 2 and rec.text.endswith("CT-03 and CT-14.")
+    assert rec.latest_year is pd.NA
+
+
+def test_regional_opportunity_names_the_jurisdictions():
+    (rec,) = made_by("REG-SHARED-GAP", CASES["REG-SHARED-GAP"][0]).itertuples()
+    assert rec.jurisdiction == REGIONAL and rec.domain == "cooperation"
+    assert rec.text.endswith(
+        "which falls short in Albania, Bosnia and Herzegovina and North Macedonia."
+    )
+
+
+# --- formats ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "spec", "text"),
+    [
+        (0, 4, "", "fewer than five"),
+        (0, 4, "range", "0–4"),
+        (12, 12, "", "12"),
+        (3, 7, "", "between 3 and 7"),
+        (0, 8, "", "at most 8"),
+        (0.2, 0.35, "pct", "20–35%"),
+        (0.35, 0.35, "pct", "35%"),
+        (0.2, 0.35, "ratio", "0.20–0.35"),
+    ],
+)
+def test_interval_text(low, high, spec, text):
+    assert format(Interval(low, high), spec) == text
+
+
+def test_number_and_years_text():
+    assert format(Number(-33.8), "abs") == "34"
+    assert format(Number(0.5), "pct") == "50%"
+    assert years_label([2021, 2017, 2018, 2019]) == "2017–2019 and 2021"
+
+
+# --- the rules file ---------------------------------------------------------------------------
+
+VALID = {
+    "id": "TEST-RULE",
+    "description": "a rule",
+    "table": "mechanism_gaps",
+    "where": {"gap_type": "not_met"},
+    "domain": "justice",
+    "urgency": "urge",
+    "addressee": "the prosecution service",
+    "text": "Urge {addressee} of {jurisdiction_name} to meet {item_id}.",
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"table": "mechanism_gapz"}, "table", "unknown table 'mechanism_gapz'"),
+        ({"where": {"gap_typ": "not_met"}}, "where", "unknown column 'gap_typ'"),
+        ({"where": {"gap_type": "not_mett"}}, "where", "not among the codes"),
+        ({"where": {"gap_type": {"like": "x"}}}, "where", "unknown operator 'like'"),
+        ({"where": {"title": {"gt": 3}}}, "where", "needs a numeric column"),
+        ({"where": {"item_id": 18}}, "where", "is text"),
+        ({"text": "Urge {addressee} to meet {item}."}, "text", "unknown field '{item}'"),
+        ({"text": "Urge {addressee} to meet {item_id.__class__}."}, "text", "plain field names"),
+        ({"text": "Urge {addressee} to act on {title:pct}."}, "text", "format 'pct'"),
+        ({"text": "Consider {addressee} to meet {item_id}."}, "text", "starts with 'Urge '"),
+        ({"text": "Urge the police to meet {item_id}."}, "text", "{addressee}"),
+        ({"text": "Urge {addressee} to measure prevalence."}, "text", "cannot carry"),
+        ({"urgency": "demand"}, "urgency", "'demand' is not one of urge"),
+        ({"domain": "policing"}, "domain", "'policing' is not one of"),
+        ({"select": "median"}, "select", "unknown selector 'median'"),
+        ({"select": "below_regional_median"}, "select", "applies to trends"),
+        ({"group_by": ["item_id"]}, "group_by", "must include jurisdiction"),
+        ({"weight": -1}, "weight", "positive"),
+        ({"colour": "red"}, "colour", "unknown field"),
+    ],
+)
+def test_a_bad_rule_is_named_with_its_field(change, field, words):
+    with pytest.raises(RulesError) as error:
+        parse_rules({"rules": [VALID | change]})
+    message = str(error.value)
+    assert f"rule TEST-RULE, field '{field}'" in message and words in message
+
+
+def test_duplicate_ids_and_a_missing_field_are_errors(tmp_path):
+    path = tmp_path / "rules.yaml"
+    missing = {k: v for k, v in VALID.items() if k != "addressee"} | {"id": "OTHER"}
+    path.write_text(yaml.safe_dump({"rules": [VALID, VALID, missing]}), encoding="utf-8")
+    with pytest.raises(RulesError) as error:
+        load_rules(path)
+    assert "rule TEST-RULE, field 'id': duplicate id" in str(error.value)
+    assert "rule OTHER, field 'addressee': required" in str(error.value)
+
+
+def test_the_bundled_rules_cover_every_domain_and_table():
+    rules = list(RULES.values())
+    assert 20 <= len(rules) <= 40
+    assert {r.domain for r in rules if r.domain in DOMAINS} == set(DOMAINS)
+    assert {r.table for r in rules} == set(ANALYTICS_SCHEMAS)
+    assert {r.urgency for r in rules} == {"urge", "consider", "invite"}
+
+
+# --- ids, summaries, priorities, changes ------------------------------------------------------
+
+
+def test_id_depends_on_keys_not_values():
+    a = [{"table": "t", "keys": {"jurisdiction": "ALB", "year": 2020}, "values": {"v": 1}}]
+    b = [{"table": "t", "keys": {"year": 2020, "jurisdiction": "ALB"}, "values": {"v": 9}}]
+    c = [{"table": "t", "keys": {"jurisdiction": "ALB", "year": 2021}, "values": {"v": 1}}]
+    assert recommendation_id("R", "ALB", a) == recommendation_id("R", "ALB", b)
+    assert recommendation_id("R", "ALB", a) != recommendation_id("R", "ALB", c)
+    assert recommendation_id("R", "ALB", a) != recommendation_id("R", "BIH", a)
+
+
+def test_same_words_in_three_jurisdictions_make_one_regional_line():
+    three = gaps(*(gap(j, "CT-18", "justice", "not_met") for j in ("ALB", "MKD", "SRB")))
+    recs = made_by("GAP-JUST-NOTMET", three)
+    regional = recs[recs["jurisdiction"] == REGIONAL]
+    assert len(recs) == 4 and len(regional) == 1
+    line = regional.iloc[0]
+    assert line.summarises == "ALB,MKD,SRB" and line.n_evidence == 3
+    assert "of each of Albania, North Macedonia and Serbia to bring" in line.text
+    two = gaps(*(gap(j, "CT-18", "justice", "not_met") for j in ("ALB", "MKD")))
+    assert REGIONAL not in set(made_by("GAP-JUST-NOTMET", two)["jurisdiction"])
+
+
+def test_different_words_are_not_summarised():
+    rows = [gap(j, "CT-18", "justice", "not_met") for j in ("ALB", "MKD")]
+    rows.append(gap("SRB", "CT-24", "justice", "not_met"))
+    assert REGIONAL not in set(made_by("GAP-JUST-NOTMET", gaps(*rows))["jurisdiction"])
+
+
+def test_priority_score_formula():
+    assert priority_score(2, 1, 2024, 2024) == 2.0
+    assert priority_score(2, 16, 2024, 2024) == 4.0
+    assert priority_score(2, 100, 2024, 2024) == 4.0  # capped
+    assert priority_score(2, 1, 2019, 2024) == 1.0  # five years behind: half
+    assert priority_score(1, 4, None, 2024) == 1.5
+
+
+def test_urgency_comes_before_score_and_five_lead():
+    rows = [gap("SRB", f"CT-1{i}", "protection", "partly_met", 2024) for i in range(7)]
+    rows.append(gap("SRB", "CT-18", "justice", "not_met", 2010))  # old, low score, but urge
+    recs = compute_recommendations(
+        gaps(*rows), rules=[RULES["GAP-PROT-PARTLY"], RULES["GAP-JUST-NOTMET"]]
+    )
+    srb = recs[recs["jurisdiction"] == "SRB"].sort_values("priority_rank")
+    assert srb.iloc[0]["urgency"] == "urge"
+    assert srb.iloc[0]["priority_score"] < srb.iloc[1]["priority_score"]
+    assert srb["top_priority"].sum() == 5 and srb["priority_rank"].tolist() == list(range(1, 9))
+
+
+def _recs(*ids: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "recommendation_id": list(ids),
+            "jurisdiction": "ALB",
+            "rule_id": "R",
+            "text": [f"Urge text {i}" for i in ids],
+            "urgency": "urge",
+            "domain": "justice",
+        }
+    )
+
+
+def test_changes_new_unchanged_resolved():
+    before = _recs("REC-000000000a", "REC-000000000b")
+    now = _recs("REC-000000000b", "REC-000000000c")
+    now.loc[0, "text"] = "Urge revised words"
+    changes = compute_recommendation_changes(before, now)
+    recommendation_changes_schema.validate(changes)
+    by_id = changes.set_index("recommendation_id")
+    assert by_id["change"].to_dict() == {
+        "REC-000000000c": "new",
+        "REC-000000000a": "resolved",
+        "REC-000000000b": "unchanged",
+    }
+    assert by_id.loc["REC-000000000a", "text"] == "Urge text REC-000000000a"
+    assert by_id["text_changed"].to_dict()["REC-000000000b"]
+
+
+def test_first_materialisation_is_all_new():
+    changes = compute_recommendation_changes(None, _recs("REC-000000000a"))
+    assert changes["change"].tolist() == ["new"]
+
+
+def test_nothing_fires_on_empty_evidence():
+    recs = compute_recommendations(evidence())
+    assert recs.empty
+    recommendations_schema.validate(recs)
+    recommendation_changes_schema.validate(compute_recommendation_changes(None, recs))
+
+
+# --- the bundled data ------------------------------------------------------------------------
+
+
+def evidence_tables(harmonised: pd.DataFrame, assessments: pd.DataFrame) -> dict:
+    """The ten evidence tables, wired as `assets/analytics.py` wires them."""
+    checklist = load_checklist(REFERENCE / "ct_mechanism_checklist.csv")
+    population = pd.read_csv(REFERENCE / "population_worldbank.csv")
+    trends = compute_trends(harmonised, population)
+    scores = compute_mechanism_scores(assessments, checklist)
+    gaps_ = compute_mechanism_gaps(scores)
+    flows_ = compute_victim_flows(harmonised)
+    data_gaps_ = compute_data_gaps(harmonised)
+    return {
+        "trends": trends,
+        "trend_summary": compute_trend_summary(trends),
+        "victim_flows": flows_,
+        "mechanism_scores": scores,
+        "mechanism_domain_scores": compute_domain_scores(scores),
+        "mechanism_gaps": gaps_,
+        "mechanism_conflicts": find_mechanism_conflicts(assessments),
+        "data_gaps": data_gaps_,
+        "data_gap_summary": summarise_data_gaps(data_gaps_),
+        "regional_opportunities": compute_regional_opportunities(gaps_, flows_),
+    }
+
+
+@pytest.fixture(scope="module")
+def bundled() -> dict[str, pd.DataFrame]:
+    configs = load_configs()
+    raw = pd.concat(
+        [read_jurisdiction(SOURCES / code, cfg)[0] for code, cfg in configs.items()],
+        ignore_index=True,
+    )
+    harmonised, _ = harmonise_statistics(raw)
+    assessments = pd.concat(
+        [read_assessments(SOURCES, code) for code in configs], ignore_index=True
+    )
+    return evidence_tables(harmonised, assessments)
+
+
+@pytest.fixture(scope="module")
+def recs(bundled) -> pd.DataFrame:
+    return compute_recommendations(bundled)
+
+
+def test_bundled_recommendations_pass_their_schema(recs):
+    recommendations_schema.validate(recs, lazy=True)
+
+
+def _same(a, b) -> bool:
+    if a is None or (isinstance(a, float) and math.isnan(a)):
+        return b is None or pd.isna(b)
+    if isinstance(a, int | float) and not isinstance(a, bool):
+        return not pd.isna(b) and math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
+    return a == b
+
+
+def test_every_recommendation_cites_rows_that_exist(recs, bundled):
+    for rec in recs.itertuples():
+        items = json.loads(rec.evidence)
+        assert items, rec.recommendation_id
+        for item in items:
+            frame = bundled[item["table"]]
+            hit = pd.Series(True, index=frame.index)
+            for key, value in item["keys"].items():
+                hit &= frame[key] == value
+            assert hit.sum() == 1, (rec.recommendation_id, item["keys"])
+            row = frame[hit].iloc[0]
+            for column, value in item["values"].items():
+                assert _same(value, row[column]), (rec.recommendation_id, column)
+
+
+def test_ids_are_stable_across_runs(recs, bundled):
+    again = compute_recommendations(bundled)
+    pd.testing.assert_frame_equal(recs, again)
+
+
+def test_every_jurisdiction_gets_recommendations(recs):
+    for code in JURISDICTIONS:
+        own = recs[recs["jurisdiction"] == code]
+        assert len(own) > 0, code
+        assert 1 <= own["top_priority"].sum() <= 5
+
+
+def test_the_region_gets_cooperation_from_regional_opportunities(recs):
+    regional = recs[recs["jurisdiction"] == REGIONAL]
+    cooperation = regional[
+        (regional["domain"] == "cooperation")
+        & (regional["evidence_table"] == "regional_opportunities")
+    ]
+    assert len(cooperation) >= 1
+    assert (regional["summarises"] != "").any()  # and summaries of shared national lines
+
+
+def test_bundled_texts_read_as_recommendations(recs):
+    verbs = {"urge": "Urge ", "consider": "Consider ", "invite": "Invite "}
+    for rec in recs.itertuples():
+        assert rec.text.startswith(verbs[rec.urgency]), rec.text
+        assert rec.addressee in rec.text
+        assert len(rec.text.split()) < 60, rec.text
+        assert "<5" not in rec.text and "nan" not in rec.text.split()
+
+
+def test_a_revised_figure_keeps_the_id(recs, bundled):
+    gaps_ = bundled["mechanism_gaps"].copy()
+    row = (gaps_["jurisdiction"] == "SRB") & (gaps_["item_id"] == "CT-05")
+    gaps_.loc[row, "evidence"] = "A revised account."
+    gaps_.loc[row, "year"] = 2024
+    changes = compute_recommendation_changes(
+        recs, compute_recommendations(bundled | {"mechanism_gaps": gaps_})
+    )
+    assert set(changes["change"]) == {"unchanged"}
+
+
+def test_removing_a_gap_resolves_its_recommendations(recs, bundled):
+    gaps_ = bundled["mechanism_gaps"]
+    fixed = gaps_[~((gaps_["jurisdiction"] == "SRB") & (gaps_["item_id"] == "CT-05"))]
+    refreshed = bundled | {
+        "mechanism_gaps": fixed,
+        "regional_opportunities": compute_regional_opportunities(fixed, bundled["victim_flows"]),
+    }
+    changes = compute_recommendation_changes(recs, compute_recommendations(refreshed))
+    recommendation_changes_schema.validate(changes)
+    resolved = changes[changes["change"] == "resolved"]
+    # Serbia's own line, and the regional programme on CT-05 (now short in two jurisdictions)
+    assert sorted(resolved["rule_id"]) == ["GAP-COORD-NOTMET", "REG-SHARED-GAP"]
+    assert set(resolved["jurisdiction"]) == {"SRB", REGIONAL}
+    assert (changes["change"] != "new").all()
+    assert (changes["change"] == "unchanged").sum() == len(recs) - 2
