@@ -14,8 +14,14 @@ from wbtip_pipeline.assets.reference import (
     reference_checks,
     us_tip_tiers,
 )
-from wbtip_pipeline.assets.reporting import data_dictionary, recommendations
+from wbtip_pipeline.assets.reporting import (
+    data_dictionary,
+    final_report,
+    recommendations,
+    workshop_pack,
+)
 from wbtip_pipeline.assets.sources import raw_assets, raw_checks
+from wbtip_pipeline.assets.workshop import workshop_feedback, workshop_feedback_schema
 from wbtip_pipeline.resources import PipelinePaths, WarehouseResource
 from wbtip_pipeline.sensors import build_failure_sensor, build_sources_sensor
 from wbtip_pipeline.settings import Settings, refresh_schedule
@@ -30,9 +36,12 @@ ASSETS = [
     harmonised.data_quality_issues,
     *ANALYTICS_ASSETS,
     recommendations,
+    final_report,
+    workshop_pack,
+    workshop_feedback,
     data_dictionary,
 ]
-CHECKS = [*raw_checks, *assessment_checks, *reference_checks]
+CHECKS = [*raw_checks, *assessment_checks, *reference_checks, workshop_feedback_schema]
 
 # The monthly refresh re-reads every jurisdiction; everything downstream follows through
 # declarative automation, as it does after a sensor-triggered refresh of one jurisdiction.
@@ -62,7 +71,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             )
         ],
         sensors=[
-            build_sources_sensor(settings.sources_dir),
+            build_sources_sensor(settings.sources_dir, settings.feedback_dir),
             build_failure_sensor(settings.output_dir),
             dg.AutomationConditionSensorDefinition(
                 "follow_inputs",
@@ -78,6 +87,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
                 sources_dir=settings.sources_dir,
                 reference_dir=settings.reference_dir,
                 output_dir=settings.output_dir,
+                feedback_dir=settings.feedback_dir,
             ),
             "warehouse": WarehouseResource(
                 url=settings.warehouse_url,

@@ -13,6 +13,7 @@ class PipelinePaths(dg.ConfigurableResource):
     sources_dir: str
     reference_dir: str
     output_dir: str
+    feedback_dir: str = "data/feedback"
 
     def jurisdiction_dir(self, code: str) -> Path:
         return Path(self.sources_dir) / code

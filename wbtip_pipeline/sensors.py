@@ -9,7 +9,9 @@ import dagster as dg
 
 from wbtip_pipeline.assets.reference import assessment_asset_name
 from wbtip_pipeline.assets.sources import CONFIGS, raw_asset_name
+from wbtip_pipeline.assets.workshop import FEEDBACK_ASSET
 from wbtip_pipeline.sources.config import SourceConfig
+from wbtip_pipeline.sources.feedback import feedback_files
 from wbtip_pipeline.sources.readers import sha256_of
 
 # ---------------------------------------------------------------------------------------------
@@ -30,9 +32,20 @@ class FileState:
     sha256: str = ""
 
 
-def data_files(sources_dir: Path, configs: dict[str, SourceConfig]) -> dict[str, tuple[str, Path]]:
-    """{"ISO/name": (ISO, path)} of every file the pipeline reads; notes and lock files are not."""
+FEEDBACK = "FEEDBACK"  # the group of the workshop's feedback forms in the cursor and run tags
+
+
+def data_files(
+    sources_dir: Path, configs: dict[str, SourceConfig], feedback_dir: Path | None = None
+) -> dict[str, tuple[str, Path]]:
+    """{"ISO/name": (ISO, path)} of every file the pipeline reads; notes and lock files are not.
+
+    Workshop feedback forms count too, as "FEEDBACK/name".
+    """
     files = {}
+    if feedback_dir is not None:
+        for path in feedback_files(feedback_dir):
+            files[f"{FEEDBACK}/{path.name}"] = (FEEDBACK, path)
     for code, cfg in configs.items():
         folder = sources_dir / code
         if not folder.is_dir():
@@ -47,13 +60,18 @@ def data_files(sources_dir: Path, configs: dict[str, SourceConfig]) -> dict[str,
 def asset_for_file(name: str, configs: dict[str, SourceConfig] = CONFIGS) -> dg.AssetKey:
     """The source asset that reads a data file ("ISO/file name")."""
     code, file_name = name.split("/", 1)
+    if code == FEEDBACK:
+        return dg.AssetKey(FEEDBACK_ASSET)
     if re.fullmatch(configs[code].mechanisms_pattern, file_name):
         return dg.AssetKey(assessment_asset_name(code))
     return dg.AssetKey(raw_asset_name(code))
 
 
 def evaluate_sources(
-    sources_dir: Path, cursor: str | None, configs: dict[str, SourceConfig] = CONFIGS
+    sources_dir: Path,
+    cursor: str | None,
+    configs: dict[str, SourceConfig] = CONFIGS,
+    feedback_dir: Path | None = None,
 ) -> tuple[dict[str, list[tuple[str, str]]], list[str], str]:
     """(changed files by jurisdiction as [(name, sha)], removed file names, new cursor)."""
     state = json.loads(cursor) if cursor else {"known": {}, "pending": {}}
@@ -61,7 +79,7 @@ def evaluate_sources(
     pending: dict[str, dict] = state["pending"]
     new_pending: dict[str, dict] = {}
     changed: dict[str, list[tuple[str, str]]] = {}
-    files = data_files(sources_dir, configs)
+    files = data_files(sources_dir, configs, feedback_dir)
     for name, (code, path) in sorted(files.items()):
         stat = path.stat()
         now = {"size": stat.st_size, "mtime": stat.st_mtime}
@@ -81,10 +99,12 @@ def evaluate_sources(
     return changed, removed, json.dumps({"known": known, "pending": new_pending}, sort_keys=True)
 
 
-def build_sources_sensor(sources_dir: str) -> dg.SensorDefinition:
+def build_sources_sensor(sources_dir: str, feedback_dir: str | None = None) -> dg.SensorDefinition:
     keys = [dg.AssetKey(raw_asset_name(c)) for c in CONFIGS] + [
         dg.AssetKey(assessment_asset_name(c)) for c in CONFIGS
     ]
+    keys.append(dg.AssetKey(FEEDBACK_ASSET))
+    feedback = Path(feedback_dir) if feedback_dir else None
 
     @dg.sensor(
         name="new_source_files",
@@ -94,7 +114,9 @@ def build_sources_sensor(sources_dir: str) -> dg.SensorDefinition:
         default_status=dg.DefaultSensorStatus.RUNNING,
     )
     def new_source_files(context: dg.SensorEvaluationContext):
-        changed, removed, cursor = evaluate_sources(Path(sources_dir), context.cursor)
+        changed, removed, cursor = evaluate_sources(
+            Path(sources_dir), context.cursor, feedback_dir=feedback
+        )
         for name in removed:
             context.log.warning(
                 f"source file removed: {name} (its figures stay until the next refresh)"

@@ -15,10 +15,12 @@ ENV_REFERENCE = "WBTIP_REFERENCE_DIR"
 ENV_WAREHOUSE = "WBTIP_WAREHOUSE_URL"
 ENV_WAREHOUSE_SCHEMA = "WBTIP_WAREHOUSE_SCHEMA"
 ENV_CONFIGS = "WBTIP_CONFIG_DIR"
+ENV_FEEDBACK = "WBTIP_FEEDBACK_DIR"
 
 DEFAULT_SOURCES = "data/sources"
 DEFAULT_OUTPUT = "output"
 DEFAULT_REFERENCE = "data/reference"
+DEFAULT_FEEDBACK = "data/feedback"
 
 
 def _env(name: str, default: str | None) -> str | None:
@@ -33,6 +35,7 @@ class Settings:
     reference_dir: str
     warehouse_url: str
     warehouse_schema: str | None = None
+    feedback_dir: str = str(Path(DEFAULT_FEEDBACK).resolve())
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -43,6 +46,7 @@ class Settings:
             reference_dir=str(Path(_env(ENV_REFERENCE, DEFAULT_REFERENCE)).resolve()),
             warehouse_url=_env(ENV_WAREHOUSE, default_warehouse_url(output)),
             warehouse_schema=_env(ENV_WAREHOUSE_SCHEMA, None),
+            feedback_dir=str(Path(_env(ENV_FEEDBACK, DEFAULT_FEEDBACK)).resolve()),
         )
 
 

@@ -51,6 +51,7 @@ def settings_for(
         reference_dir=str(REFERENCE),
         warehouse_url=warehouse_url or default_warehouse_url(str(output)),
         warehouse_schema=schema,
+        feedback_dir=str(output.parent / "feedback"),
     )
 
 

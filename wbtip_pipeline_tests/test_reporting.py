@@ -56,3 +56,74 @@ def test_ids_stable_and_a_closed_gap_is_resolved(sources, tmp_path, instance):
     for rec_id in gap.recommendation_id:
         assert changes.loc[rec_id, "change"] == "resolved"
     assert (changes.change == "unchanged").sum() > 0
+
+
+def _fill_form(form, target, decisions: dict[str, tuple[str, str]]):
+    """Copy the pack's feedback form and fill in {recommendation id: (decision, comment)}."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(form)
+    ws = wb["Feedback"]
+    header = [c.value for c in ws[1]]
+    col = {name: header.index(name) + 1 for name in header}
+    for row in range(2, ws.max_row + 1):
+        rec_id = ws.cell(row, col["recommendation_id"]).value
+        if rec_id in decisions:
+            decision, comment = decisions[rec_id]
+            ws.cell(row, col["decision"]).value = decision
+            ws.cell(row, col["comment"]).value = comment
+            ws.cell(row, col["decided_by"]).value = "Regional validation workshop"
+            ws.cell(row, col["decided_on"]).value = "2026-11-20"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(target)
+
+
+def test_workshop_feedback_round_trip(sources, tmp_path, instance):
+    settings = settings_for(sources, tmp_path / "out")
+    warehouse = Warehouse(f"sqlite:///{tmp_path / 'out' / 'warehouse.sqlite'}")
+    assert all(r.result.success for r in run_layers(settings, instance))
+    out = tmp_path / "out" / "workshop"
+    assert (out / "workshop_slides.html").exists() and (out / "workshop_slides.pdf").exists()
+    assert sorted(p.name for p in (out / "briefs").glob("*.pdf")) == [
+        f"brief_{c}.pdf" for c in JURISDICTIONS
+    ]
+    recs = warehouse.read("recommendations")
+    agreed, rejected = recs.recommendation_id.iloc[0], recs.recommendation_id.iloc[1]
+    _fill_form(
+        out / "workshop_feedback_form.xlsx",
+        tmp_path / "feedback" / "feedback_2026_skopje.xlsx",
+        {
+            agreed: ("agreed", "In the 2027 plan."),
+            rejected: ("rejected", "Already covered by the new law."),
+        },
+    )
+    src_run, downstream = run_layers(settings, instance)
+    assert src_run.check("workshop_feedback_schema").passed and downstream.result.success
+    status = warehouse.read("recommendation_status").set_index("recommendation_id")
+    assert status.loc[agreed, "status"] == "agreed"
+    assert status.loc[rejected, "status"] == "rejected"
+    assert (status.status == "not_discussed").sum() == len(status) - 2
+    report = (tmp_path / "out" / "report" / "wbtip_report.html").read_text("utf-8")
+    assert "Already covered by the new law." in report
+
+
+def test_bad_feedback_form_fails_its_check_naming_file_and_row(sources, tmp_path, instance):
+    settings = settings_for(sources, tmp_path / "out")
+    run_layers(settings, instance)
+    _fill_form(
+        tmp_path / "out" / "workshop" / "workshop_feedback_form.xlsx",
+        tmp_path / "feedback" / "feedback_bad.xlsx",
+        {},
+    )
+    import openpyxl
+
+    path = tmp_path / "feedback" / "feedback_bad.xlsx"
+    wb = openpyxl.load_workbook(path)
+    wb["Feedback"]["A2"].value = "REC-0000000000"
+    wb["Feedback"]["G2"].value = "agreed"
+    wb.save(path)
+    (src_run,) = run_layers(settings, instance, sources_only=True)
+    check = src_run.check("workshop_feedback_schema")
+    assert not check.passed
+    message = src_run.messages("workshop_feedback_schema")
+    assert "'REC-0000000000'" in message and "row 2 of feedback_bad.xlsx" in message

@@ -1,13 +1,27 @@
 """Reporting layer: the data dictionary (and, downstream of the tables, the report)."""
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 import dagster as dg
 
+from wbtip_pipeline import __version__
 from wbtip_pipeline.assets import REPORTING, follow_inputs
 from wbtip_pipeline.assets.common import publish_checked, schema_check_spec
+from wbtip_pipeline.assets.reference import assessment_assets
+from wbtip_pipeline.assets.sources import raw_assets
+from wbtip_pipeline.assets.workshop import FEEDBACK_ASSET, feedback_for
 from wbtip_pipeline.dictionary import render_dictionary
+from wbtip_pipeline.report.render import render_report
 from wbtip_pipeline.resources import PipelinePaths, WarehouseResource
 from wbtip_pipeline.schemas.recommendations import RECOMMENDATION_SCHEMAS
 from wbtip_pipeline.schemas.registry import table_schemas
+from wbtip_pipeline.schemas.workshop import WORKSHOP_SCHEMAS
+from wbtip_pipeline.schemas.workshop import recommendation_changes_schema as workshop_changes_schema
+from wbtip_pipeline.transforms.recommendation_status import (
+    compute_recommendation_status,
+    mark_rejected_changes,
+)
 from wbtip_pipeline.transforms.recommendations import (
     compute_recommendation_changes,
     compute_recommendations,
@@ -15,6 +29,7 @@ from wbtip_pipeline.transforms.recommendations import (
     tables_needed,
 )
 from wbtip_pipeline.warehouse import write_text_atomic
+from wbtip_pipeline.workshop.pack import render_workshop_pack
 
 
 @dg.asset(
@@ -32,6 +47,11 @@ def data_dictionary(paths: PipelinePaths) -> dg.MaterializeResult:
 
 
 EVIDENCE_TABLES = tables_needed(load_rules())
+PUBLISHED_SCHEMAS = {
+    "recommendations": RECOMMENDATION_SCHEMAS["recommendations"],
+    "recommendation_changes": workshop_changes_schema,
+    **WORKSHOP_SCHEMAS,
+}
 
 
 @dg.multi_asset(
@@ -44,27 +64,137 @@ EVIDENCE_TABLES = tables_needed(load_rules())
         ),
         "recommendation_changes": dg.AssetOut(
             group_name=REPORTING,
-            description="What changed since the previous materialisation: new, unchanged, resolved.",
+            description="What changed since the previous materialisation: new, unchanged, resolved (gap closed) or rejected (by the workshop).",
+            automation_condition=follow_inputs(),
+            kinds={"pandas", "sql"},
+        ),
+        "recommendation_status": dg.AssetOut(
+            group_name=REPORTING,
+            description="The validation workshop's latest decision on each recommendation, or not_discussed.",
             automation_condition=follow_inputs(),
             kinds={"pandas", "sql"},
         ),
     },
-    ins={name: dg.AssetIn(name) for name in EVIDENCE_TABLES},
-    check_specs=[schema_check_spec(name) for name in RECOMMENDATION_SCHEMAS],
+    ins={
+        **{name: dg.AssetIn(name) for name in EVIDENCE_TABLES},
+        FEEDBACK_ASSET: dg.AssetIn(FEEDBACK_ASSET),
+    },
+    check_specs=[schema_check_spec(name) for name in PUBLISHED_SCHEMAS],
 )
-def recommendations(warehouse: WarehouseResource, **tables):
+def recommendations(context: dg.AssetExecutionContext, warehouse: WarehouseResource, **tables):
+    feedback = tables.pop(FEEDBACK_ASSET)
     current = compute_recommendations(tables)
     # the previous materialisation is the published table, read before it is replaced
-    changes = compute_recommendation_changes(warehouse.get().read("recommendations"), current)
-    for name, frame in (("recommendations", current), ("recommendation_changes", changes)):
+    previous = warehouse.get().read("recommendations")
+    known, findings = feedback_for(feedback, current, previous)
+    if findings:  # invalid rows are left out of the status; the source check names them
+        context.log.warning(f"{len(findings)} feedback finding(s), e.g. {findings[0].message}")
+    status = compute_recommendation_status(feedback, known)
+    changes = mark_rejected_changes(compute_recommendation_changes(previous, current), status)
+    for name, frame in (
+        ("recommendations", current),
+        ("recommendation_changes", changes),
+        ("recommendation_status", status),
+    ):
         yield from publish_checked(
             warehouse,
             name,
             frame,
-            RECOMMENDATION_SCHEMAS[name],
-            ["jurisdiction", "recommendation_id"],
+            PUBLISHED_SCHEMAS[name],
+            ["recommendation_id"],
             output_name=name,
-            extra_metadata={
-                "by_urgency": dg.MetadataValue.json(frame["urgency"].value_counts().to_dict())
-            },
         )
+
+
+SOURCE_KEYS = [a.key for a in (*raw_assets.values(), *assessment_assets.values())]
+
+REPORT_TABLES = [
+    "harmonised_statistics", "data_quality_issues", "trends", "trend_summary", "victim_flows",
+    "mechanism_scores", "mechanism_domain_scores", "mechanism_gaps", "mechanism_conflicts",
+    "data_gaps", "data_gap_summary", "regional_opportunities", "us_tip_tiers", "ct_checklist",
+    "recommendations", "recommendation_changes", "recommendation_status",
+]  # fmt: skip
+
+
+def code_version() -> str:
+    """The package version and, in a git checkout, the commit it runs from."""
+    import subprocess
+
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True, text=True, timeout=5, check=True,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return f"{__version__}+{commit}" if commit else __version__
+
+
+def source_file_hashes(instance: dg.DagsterInstance) -> dict[str, str]:
+    """{file: SHA-256} of every source file, from the latest materialisations of the source layer."""
+    files: dict[str, str] = {}
+    for key in sorted(SOURCE_KEYS, key=str):
+        event = instance.get_latest_materialization_event(key)
+        meta = event.asset_materialization.metadata if event and event.asset_materialization else {}
+        for name in ("source_hashes", "source_files"):
+            if name in meta:
+                files.update(meta[name].value)
+    return dict(sorted(files.items()))
+
+
+@dg.asset(
+    ins={name: dg.AssetIn(name) for name in REPORT_TABLES},
+    group_name=REPORTING,
+    description="The report for policy makers (HTML and PDF), every number from the tables, with disclosure control.",
+    automation_condition=follow_inputs(),
+    kinds={"html", "pdf"},
+)
+def final_report(
+    context: dg.AssetExecutionContext, paths: PipelinePaths, **tables
+) -> dg.MaterializeResult:
+    provenance = {
+        "run_id": context.run_id,
+        "code_version": code_version(),
+        "source_files": source_file_hashes(context.instance),
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    result = render_report(tables, provenance, paths.output / "report")
+    return dg.MaterializeResult(
+        metadata={
+            "html": dg.MetadataValue.path(str(result.html_path)),
+            "pdf": dg.MetadataValue.path(str(result.pdf_path)),
+            "pages": result.page_count,
+            "charts": result.chart_count,
+            "tables": result.table_count,
+            "sections": dg.MetadataValue.text(", ".join(result.sections)),
+            "secondary_suppressions": result.secondary_suppressions,
+            "published_exports": dg.MetadataValue.json([p.name for p in result.published_files]),
+            "upstream_assets": dg.MetadataValue.json(REPORT_TABLES),
+            "source_files": dg.MetadataValue.json(provenance["source_files"]),
+            "timings": dg.MetadataValue.json(result.timings),
+        }
+    )
+
+
+@dg.asset(
+    ins={name: dg.AssetIn(name) for name in REPORT_TABLES},
+    deps=["final_report"],
+    group_name=REPORTING,
+    description="The validation workshop pack: slide deck (HTML, PDF), a two-page brief per jurisdiction, the feedback form.",
+    automation_condition=follow_inputs(),
+    kinds={"html", "pdf", "excel"},
+)
+def workshop_pack(paths: PipelinePaths, **tables) -> dg.MaterializeResult:
+    status = tables.get("recommendation_status")
+    pack = render_workshop_pack(tables, paths.output / "workshop", status=status)
+    return dg.MaterializeResult(
+        metadata={
+            "slides_html": dg.MetadataValue.path(str(pack.slides_html)),
+            "slides_pdf": dg.MetadataValue.path(str(pack.slides_pdf)),
+            "feedback_form": dg.MetadataValue.path(str(pack.feedback_form)),
+            "slides": pack.slide_count,
+            "briefs": dg.MetadataValue.json({code: str(p) for code, p in pack.briefs.items()}),
+            "brief_pages": dg.MetadataValue.json(pack.brief_pages),
+        }
+    )

@@ -12,8 +12,12 @@ def table_schemas() -> dict[str, pa.DataFrameSchema]:
         "data_quality_issues": data_quality_schema,
         **ANALYTICS_SCHEMAS,
     }
-    try:  # the recommendation schemas arrive with the reporting layer
-        from wbtip_pipeline.schemas.recommendations import RECOMMENDATION_SCHEMAS
-    except ImportError:
-        return schemas
-    return {**schemas, **RECOMMENDATION_SCHEMAS}
+    from wbtip_pipeline.schemas.recommendations import RECOMMENDATION_SCHEMAS
+    from wbtip_pipeline.schemas.workshop import WORKSHOP_SCHEMAS, recommendation_changes_schema
+
+    return {
+        **schemas,
+        **RECOMMENDATION_SCHEMAS,
+        "recommendation_changes": recommendation_changes_schema,
+        **WORKSHOP_SCHEMAS,
+    }

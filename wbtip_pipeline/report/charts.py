@@ -1,0 +1,636 @@
+"""Charts of the report: matplotlib (Agg, no pyplot state) rendered to inline SVG strings.
+
+Every chart function takes plain, already-published data (display bounds after disclosure
+control; `None` where a figure is not reported, `"withheld"` where it is suppressed), draws
+intervals as ranges (a solid bar to the lower bound and a hatched bar up to the upper bound, or a
+shaded band) and never as a point alone, and returns a `Chart` with its caption, source line and
+a text alternative.
+
+Text goes into the SVG as `<text>` elements (`svg.fonttype: none`), which matplotlib's SVG writer
+XML-escapes; math parsing is off, so a `$` in a label stays a dollar sign. `sanitise_svg` then
+re-parses the SVG, refuses anything scriptable, drops the metadata and the empty groups (fewer
+nodes print faster), gives the ids that are referenced a per-chart prefix (several charts share
+one HTML page) and writes `{` and `}` in text as character references.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib as mpl  # noqa: E402
+from markupsafe import Markup  # noqa: E402
+from matplotlib.collections import PolyCollection  # noqa: E402
+from matplotlib.colors import LinearSegmentedColormap, to_hex, to_rgba  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Patch, Rectangle  # noqa: E402
+
+Bounds = tuple[float, float]
+
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+INK = "#1a1a1a"
+MUTED = "#6b6b6b"
+GRID = "#d9d9d9"
+WIDTH_IN = 6.7  # the A4 text width of the report
+CHAR_IN = 0.058  # average width of a 7-point DejaVu Sans character, for label margins
+STYLE = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "wbtip-report",
+    "text.parse_math": False,
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans"],
+    "font.size": 7.5,
+    "axes.titlesize": 8,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.labelsize": 7.5,
+    "axes.edgecolor": MUTED,
+    "axes.labelcolor": INK,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.linewidth": 0.6,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "xtick.labelsize": 6.5,
+    "ytick.labelsize": 6.5,
+    "xtick.major.size": 2,
+    "ytick.major.size": 0,
+    "xtick.major.width": 0.5,
+    "legend.fontsize": 6.5,
+    "legend.frameon": False,
+    "legend.handlelength": 1.4,
+    "hatch.linewidth": 0.6,
+}
+SEQUENTIAL = LinearSegmentedColormap.from_list("wbtip_blues", ["#f1f6fb", "#9ecae1", "#08519c"])
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart: inline SVG plus what the report prints around it."""
+
+    key: str
+    svg: str
+    caption: str
+    source: str
+    alt: str
+
+
+class UnsafeSvgError(ValueError):
+    """The SVG holds something a browser could execute."""
+
+
+_UNSAFE = re.compile(r"<\s*script|<\s*foreignObject|\son\w+\s*=|javascript:", re.IGNORECASE)
+_ALLOWED_TAGS = {
+    "svg", "g", "path", "use", "text", "tspan", "rect", "defs", "clipPath", "pattern", "style",
+    "title", "image", "circle", "ellipse", "line", "polyline", "polygon", "desc",
+}  # fmt: skip
+_REF = re.compile(r"url\(#([^)]+)\)")
+# style declarations that SVG also takes as attributes: an attribute needs no CSS parsing when
+# the PDF renderer draws the chart (line caps and joins stay in `style`, which outranks the
+# sheet's `*{...}` rule that matplotlib writes)
+_PRESENTATION = {
+    "fill", "fill-opacity", "fill-rule", "stroke", "stroke-width", "stroke-opacity",
+    "stroke-dasharray", "stroke-dashoffset", "stroke-miterlimit", "opacity", "font-size",
+    "font-family", "font-weight", "font-style", "text-anchor", "clip-path", "visibility",
+    "dominant-baseline",
+}  # fmt: skip
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def sanitise_svg(svg: str, key: str, title: str | None = None) -> str:
+    """Inline-ready SVG (see the module docstring); raises `UnsafeSvgError` on anything
+    scriptable or any element outside the few that matplotlib writes."""
+    start = svg.find("<svg")
+    if start < 0:
+        raise UnsafeSvgError("no <svg> element")
+    svg = re.sub(r"<metadata>.*?</metadata>", "", svg[start:], flags=re.DOTALL)
+    try:
+        root = ET.fromstring(svg)
+    except ET.ParseError as exc:
+        raise UnsafeSvgError(f"chart {key} is not well-formed SVG: {exc}") from exc
+    href = f"{{{XLINK_NS}}}href"
+    referenced: set[str] = set()
+    for el in root.iter():
+        tag = _local(el.tag)
+        if tag not in _ALLOWED_TAGS:
+            raise UnsafeSvgError(f"chart {key}: element <{tag}> is not allowed")
+        for name, value in el.attrib.items():
+            if _local(name).lower().startswith("on") or "javascript:" in value.lower():
+                raise UnsafeSvgError(f"chart {key}: attribute {name} is not allowed")
+            referenced.update(_REF.findall(value))
+        link = el.get(href) or el.get("href")
+        if link is not None:
+            if tag == "image" and link.startswith("data:image/png;base64,"):
+                continue
+            if not link.startswith("#"):
+                raise UnsafeSvgError(f"chart {key}: external reference {link[:40]!r}")
+            referenced.add(link[1:])
+    prefix = re.sub(r"[^A-Za-z0-9_-]", "-", key) + "-"
+
+    def simplify(parent: ET.Element) -> None:
+        children = list(parent)
+        for child in children:
+            simplify(child)
+        new_children: list[ET.Element] = []
+        for child in children:
+            tag = _local(child.tag)
+            if tag == "metadata":
+                continue
+            if tag == "g" and set(child.attrib) <= {"id"} and child.get("id") not in referenced:
+                new_children.extend(list(child))  # an empty wrapper: keep its content only
+                continue
+            new_children.append(child)
+        parent[:] = new_children
+
+    simplify(root)
+    for el in root.iter():
+        style = el.attrib.pop("style", None)
+        if style and _local(el.tag) != "style":
+            keep = []
+            for declaration in style.split(";"):
+                prop, _, value = declaration.partition(":")
+                prop, value = prop.strip(), value.strip()
+                if not prop:
+                    continue
+                if prop in _PRESENTATION:
+                    el.set(prop, value)
+                else:
+                    keep.append(f"{prop}: {value}")
+            if keep:
+                el.set("style", "; ".join(keep))
+        if re.fullmatch(r"rotate\(-?0 [^)]*\)", el.get("transform", "")):
+            del el.attrib["transform"]
+        ident = el.get("id")
+        if ident is not None:
+            if ident in referenced:
+                el.set("id", prefix + ident.replace(".", "-"))
+            else:
+                del el.attrib["id"]
+        for name, value in list(el.attrib.items()):
+            if "url(#" in value:
+                el.set(
+                    name, _REF.sub(lambda m: f"url(#{prefix}{m.group(1).replace('.', '-')})", value)
+                )
+        for attr in (href, "href"):
+            link = el.get(attr)
+            if link is not None and link.startswith("#"):
+                el.set(attr, "#" + prefix + link[1:].replace(".", "-"))
+    for attr in ("width", "height"):
+        root.attrib.pop(attr, None)
+    root.set("class", "chart-svg")
+    root.set("role", "img")
+    if title:
+        node = ET.Element(f"{{{SVG_NS}}}title")
+        node.text = title
+        root.insert(0, node)
+    # plain names and explicit namespace declarations: the output does not depend on the
+    # prefixes other libraries register with ElementTree
+    for el in root.iter():
+        el.tag = _local(el.tag)
+        link = el.attrib.pop(href, None)
+        if link is not None:
+            el.set("xlink:href", link)
+    root.set("xmlns", SVG_NS)
+    root.set("xmlns:xlink", XLINK_NS)
+    out = ET.tostring(root, encoding="unicode")
+    # braces in text as character references: no text can read as a template expression
+    # (the one style sheet, matplotlib's `*{...}`, keeps its braces)
+    out = re.sub(
+        r"(<[^>]+>)([^<]*)",
+        lambda m: (
+            m.group(1)
+            + (
+                m.group(2)
+                if m.group(1).startswith("<style")
+                else m.group(2).replace("{", "&#123;").replace("}", "&#125;")
+            )
+        ),
+        out,
+    )
+    out = re.sub(r">\s+<", "><", out)
+    if _UNSAFE.search(out):
+        raise UnsafeSvgError(f"chart {key} contains scriptable content")
+    return out
+
+
+def svg_markup(chart: Chart) -> Markup:
+    """The chart's SVG as markup for the template: the one place where markup enters the page
+    unescaped, so it is checked again here (every label inside was XML-escaped by matplotlib)."""
+    if _UNSAFE.search(chart.svg) or not chart.svg.lstrip().startswith("<svg"):
+        raise UnsafeSvgError(f"chart {chart.key} is not a sanitised SVG")
+    return Markup(chart.svg)
+
+
+def _figure(height_in: float, width_in: float = WIDTH_IN) -> Figure:
+    return Figure(figsize=(width_in, height_in))
+
+
+def _margins(
+    fig: Figure,
+    left: float = 0.45,
+    right: float = 0.1,
+    top: float = 0.25,
+    bottom: float = 0.3,
+    hspace: float = 0.45,
+    wspace: float = 0.25,
+) -> None:
+    """Fixed margins in inches (constrained layout doubles the drawing time)."""
+    w, h = fig.get_size_inches()
+    fig.subplots_adjust(
+        left=left / w, right=1 - right / w, top=1 - top / h, bottom=bottom / h,
+        hspace=hspace, wspace=wspace,
+    )  # fmt: skip
+
+
+def _finish(fig: Figure, key: str, caption: str, source: str, alt: str) -> Chart:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    return Chart(
+        key=key, svg=sanitise_svg(buf.getvalue(), key, alt), caption=caption, source=source, alt=alt
+    )
+
+
+def _grid(ax, axis: str = "y") -> None:
+    ax.grid(axis=axis, color=GRID, linewidth=0.5)
+    ax.set_axisbelow(True)
+
+
+def _year_ticks(ax, years: Sequence[int], max_labels: int = 10) -> None:
+    if not years:
+        return
+    step = max(1, -(-len(years) // max_labels))
+    ticks = [y for y in years if (years[-1] - y) % step == 0]
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([str(y) for y in ticks])
+
+
+def _hatched(color: str) -> dict:
+    return {
+        "facecolors": to_hex(to_rgba(color, 0.25), keep_alpha=True),
+        "edgecolors": color,
+        "hatch": "//////",
+        "linewidths": 0.5,
+    }
+
+
+def _rects(xs, bottoms, heights, width) -> list:
+    return [
+        [(x - width / 2, b), (x - width / 2, b + h), (x + width / 2, b + h), (x + width / 2, b)]
+        for x, b, h in zip(xs, bottoms, heights, strict=True)
+    ]
+
+
+def _range_bars(ax, xs, bounds, color, width, horizontal=False) -> None:
+    """Solid to the lower bound, hatched from the lower to the upper bound; one collection per
+    kind (one artist per bar is what makes matplotlib slow)."""
+    solid, ranged = [], []
+    for x, b in zip(xs, bounds, strict=True):
+        if b is None:
+            continue
+        if b == "withheld":
+            ax.text(x, 0, "c", ha="center", va="bottom", fontsize=5.5, color=MUTED)
+            continue
+        low, high = b
+        if low > 0:
+            solid.append((x, 0, low))
+        if high > low:
+            ranged.append((x, low, high - low))
+    for parts, style in (
+        (solid, {"facecolors": color, "linewidths": 0}),
+        (ranged, _hatched(color)),
+    ):
+        if not parts:
+            continue
+        verts = _rects(*zip(*parts, strict=True), width)
+        if horizontal:
+            verts = [[(y, x) for x, y in rect] for rect in verts]
+        ax.add_collection(PolyCollection(verts, **style), autolim=False)
+
+
+def range_legend_handles(color: str = MUTED) -> list[Patch]:
+    return [
+        Patch(facecolor=color, label="exact count / lower bound"),
+        Patch(
+            facecolor=to_hex(to_rgba(color, 0.25), keep_alpha=True),
+            edgecolor=color,
+            hatch="//////",
+            linewidth=0.5,
+            label="range (e.g. <5 = 0 to 4)",
+        ),
+    ]
+
+
+# --- count bars ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A small-multiple panel: series name -> {year: (low, high) | 'withheld' | None}."""
+
+    title: str
+    series: Mapping[str, Mapping[int, object]]
+    annotations: Mapping[int, str] | None = None
+
+
+def count_bars(
+    key: str,
+    panels: Sequence[Panel],
+    years: Sequence[int],
+    caption: str,
+    source: str,
+    alt: str,
+    *,
+    ncols: int = 3,
+    panel_height: float = 1.45,
+    colors: Mapping[str, str] | None = None,
+    ylabel: str = "persons",
+) -> Chart:
+    """Counts per year as range bars, one panel per jurisdiction (or one panel with several
+    series side by side)."""
+    with mpl.rc_context(STYLE):
+        ncols = min(ncols, len(panels)) or 1
+        nrows = -(-len(panels) // ncols)
+        fig = _figure(panel_height * nrows + 0.55)
+        _margins(fig, left=0.45, bottom=0.5, top=0.22, hspace=0.55, wspace=0.22)
+        axes = fig.subplots(nrows, ncols, squeeze=False)
+        names = list(dict.fromkeys(n for p in panels for n in p.series))
+        colors = dict(colors or {})
+        for i, name in enumerate(names):
+            colors.setdefault(name, PALETTE[i % len(PALETTE)])
+        width = 0.8 / max(1, len(names))
+        for index, ax in enumerate(axes.flat):
+            if index >= len(panels):
+                ax.set_visible(False)
+                continue
+            panel = panels[index]
+            _grid(ax)
+            top = 0.0
+            for s, name in enumerate(names):
+                data = panel.series.get(name, {})
+                offset = (s - (len(names) - 1) / 2) * width
+                bounds = [data.get(y) for y in years]
+                _range_bars(ax, [y + offset for y in years], bounds, colors[name], width)
+                top = max([top] + [b[1] for b in bounds if isinstance(b, tuple)])
+            ymax = max(5.0, top * 1.15)
+            if not any(b is not None for n in names for b in panel.series.get(n, {}).values()):
+                ax.text(
+                    0.5,
+                    0.5,
+                    "not reported",
+                    transform=ax.transAxes,
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color=MUTED,
+                )
+            if panel.annotations:
+                tops = {
+                    y: max(
+                        [b[1] for n in names if isinstance(b := panel.series[n].get(y), tuple)]
+                        or [0]
+                    )
+                    for y in years
+                }
+                for y, text in panel.annotations.items():
+                    ax.text(
+                        y,
+                        tops.get(y, 0) + ymax * 0.01,
+                        text,
+                        ha="center",
+                        va="bottom",
+                        fontsize=5.5,
+                        color=MUTED,
+                    )
+            ax.set_title(panel.title)
+            ax.set_ylim(0, ymax)
+            if years:
+                ax.set_xlim(years[0] - 0.7, years[-1] + 0.7)
+            _year_ticks(ax, list(years), max_labels=5 if ncols > 1 else 12)
+            if index % ncols == 0:
+                ax.set_ylabel(ylabel)
+        handles = range_legend_handles()
+        if len(names) > 1:
+            handles = [Patch(facecolor=colors[n], label=n) for n in names] + handles
+        fig.legend(handles=handles, loc="lower center", ncols=min(5, len(handles)))
+        return _finish(fig, key, caption, source, alt)
+
+
+# --- rates --------------------------------------------------------------------------------
+
+
+def rate_bands(
+    key: str,
+    series: Mapping[str, Mapping[int, Bounds | None]],
+    caption: str,
+    source: str,
+    alt: str,
+    *,
+    colors: Mapping[str, str] | None = None,
+    ylabel: str = "per 100,000 inhabitants",
+) -> Chart:
+    """Rates over time, one band per series from the lower to the upper bound; an exact year is
+    a band of zero width, drawn as its line; a year alone keeps a vertical range with caps."""
+    with mpl.rc_context(STYLE):
+        fig = _figure(2.8)
+        _margins(fig, left=0.45, bottom=0.3, top=0.1, right=1.55)
+        ax = fig.subplots()
+        _grid(ax)
+        all_years: set[int] = set()
+        for i, (name, data) in enumerate(series.items()):
+            color = (colors or {}).get(name, PALETTE[i % len(PALETTE)])
+            years = sorted(y for y, b in data.items() if b is not None)
+            all_years.update(years)
+            runs: list[list[int]] = []
+            for y in years:
+                if runs and y == runs[-1][-1] + 1:
+                    runs[-1].append(y)
+                else:
+                    runs.append([y])
+            for run in runs:
+                lows = [data[y][0] for y in run]
+                highs = [data[y][1] for y in run]
+                if len(run) == 1:
+                    ax.vlines(run, lows, highs, color=color, linewidth=2.2)
+                    ax.hlines(
+                        [lows[0], highs[0]], run[0] - 0.15, run[0] + 0.15, color=color, linewidth=1
+                    )
+                    continue
+                ax.fill_between(run, lows, highs, color=color, alpha=0.25, linewidth=0)
+                ax.plot(run, lows, color=color, linewidth=1.1)
+                if highs != lows:
+                    ax.plot(run, highs, color=color, linewidth=1.1)
+            ax.plot([], [], color=color, linewidth=4, alpha=0.6, label=name)
+        ax.set_ylabel(ylabel)
+        ax.set_ylim(bottom=0)
+        _year_ticks(ax, sorted(all_years), max_labels=12)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        return _finish(fig, key, caption, source, alt)
+
+
+# --- shares -------------------------------------------------------------------------------
+
+
+def share_ranges(
+    key: str,
+    rows: Sequence[str],
+    panels: Sequence[str],
+    data: Mapping[tuple[str, str], Bounds | None],
+    labels: Mapping[tuple[str, str], str],
+    caption: str,
+    source: str,
+    alt: str,
+) -> Chart:
+    """Shares (0-1) as horizontal range bars: one panel per category, one bar per row, the
+    published range written beside it."""
+    with mpl.rc_context(STYLE):
+        fig = _figure(0.24 * len(rows) + 0.6)
+        left = max((len(r) for r in rows), default=10) * CHAR_IN + 0.15
+        _margins(fig, left=left, bottom=0.25, top=0.22, wspace=0.12)
+        axes = fig.subplots(1, len(panels), squeeze=False)[0]
+        ys = list(range(len(rows)))[::-1]
+        for p, (ax, panel) in enumerate(zip(axes, panels, strict=True)):
+            color = PALETTE[p % len(PALETTE)]
+            _grid(ax, "x")
+            solid, ranged = [], []
+            for y, row in zip(ys, rows, strict=True):
+                b = data.get((row, panel))
+                text = labels.get((row, panel), "–")
+                if b is None:
+                    ax.text(0.01, y, text, va="center", fontsize=6, color=MUTED)
+                    continue
+                low, high = b
+                if low > 0:
+                    solid.append((y, 0, low))
+                if high > low:
+                    ranged.append((y, low, high - low))
+                inside = high > 0.72
+                ax.text(
+                    high - 0.02 if inside else high + 0.02,
+                    y,
+                    text,
+                    va="center",
+                    fontsize=6,
+                    ha="right" if inside else "left",
+                    color="white" if inside and high - low < 0.05 else INK,
+                )
+            for parts, style in ((solid, {"facecolors": color}), (ranged, _hatched(color))):
+                if parts:
+                    verts = _rects(*zip(*parts, strict=True), 0.55)
+                    verts = [[(v, u) for u, v in rect] for rect in verts]
+                    ax.add_collection(PolyCollection(verts, **style), autolim=False)
+            ax.set_xlim(0, 1)
+            ax.set_ylim(-0.6, len(rows) - 0.4)
+            ax.set_xticks([0, 0.5, 1])
+            ax.set_xticklabels(["0%", "50%", "100%"])
+            ax.set_title(panel)
+            ax.set_yticks(ys)
+            ax.set_yticklabels(rows if p == 0 else [])
+        return _finish(fig, key, caption, source, alt)
+
+
+# --- heatmaps -----------------------------------------------------------------------------
+
+
+def sequential_color(value: float | None, vmax: float = 1.0) -> str | None:
+    if value is None:
+        return None
+    return to_hex(SEQUENTIAL(max(0.0, min(1.0, value / vmax if vmax else 0.0))))
+
+
+def _text_color(hex_color: str | None) -> str:
+    if hex_color is None:
+        return MUTED
+    r, g, b = mpl.colors.to_rgb(hex_color)
+    return "white" if (0.299 * r + 0.587 * g + 0.114 * b) < 0.5 else INK
+
+
+def heatmap(
+    key: str,
+    row_labels: Sequence[str],
+    col_labels: Sequence[str],
+    colors: Sequence[Sequence[str | None]],
+    texts: Sequence[Sequence[str]],
+    caption: str,
+    source: str,
+    alt: str,
+    *,
+    legend: Sequence[tuple[str, str]] = (),
+    xlabel: str = "",
+    ylabel: str = "",
+    cell_height: float = 0.26,
+    fontsize: float = 6,
+    rotate_columns: bool = False,
+    width_in: float = WIDTH_IN,
+) -> Chart:
+    """A grid of coloured cells with their published text; empty (None) cells stay white."""
+    with mpl.rc_context(STYLE):
+        n_rows, n_cols = len(row_labels), len(col_labels)
+        lines = max((c.count("\n") + 1 for c in col_labels), default=1)
+        col_room = (
+            max((len(c) for c in col_labels), default=2) * CHAR_IN
+            if rotate_columns
+            else 0.12 * lines + 0.05
+        )
+        top = 0.2 + col_room + (0.2 if xlabel else 0)
+        bottom = 0.4 if legend else 0.1
+        fig = _figure(cell_height * n_rows + top + bottom, width_in=width_in)
+        left = max((len(r) for r in row_labels), default=10) * CHAR_IN + (0.35 if ylabel else 0.15)
+        _margins(fig, left=left, top=top, bottom=bottom, right=0.1)
+        ax = fig.subplots()
+        # one collection for all the cells (a patch per cell is slow to draw and to print)
+        cells, fills = [], []
+        for r in range(n_rows):
+            for c in range(n_cols):
+                if colors[r][c]:
+                    y = n_rows - 1 - r
+                    cells.append([(c, y), (c, y + 1), (c + 1, y + 1), (c + 1, y)])
+                    fills.append(colors[r][c])
+        if cells:
+            ax.add_collection(
+                PolyCollection(cells, facecolors=fills, edgecolors="white", linewidths=0.8),
+                autolim=False,
+            )
+        ax.add_patch(Rectangle((0, 0), n_cols, n_rows, fill=False, edgecolor=GRID, linewidth=0.6))
+        for r in range(n_rows):
+            for c in range(n_cols):
+                if texts[r][c]:
+                    ax.text(
+                        c + 0.5,
+                        n_rows - 0.5 - r,
+                        texts[r][c],
+                        ha="center",
+                        va="center",
+                        fontsize=fontsize,
+                        color=_text_color(colors[r][c]),
+                    )
+        ax.set_xlim(0, n_cols)
+        ax.set_ylim(0, n_rows)
+        ax.set_xticks([c + 0.5 for c in range(n_cols)])
+        ax.set_xticklabels(col_labels, rotation=90 if rotate_columns else 0)
+        ax.set_yticks([n_rows - 0.5 - r for r in range(n_rows)])
+        ax.set_yticklabels(row_labels)
+        ax.tick_params(length=0, labeltop=True, labelbottom=False, top=False, bottom=False)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        if xlabel:
+            ax.set_xlabel(xlabel)
+            ax.xaxis.set_label_position("top")
+        if ylabel:
+            ax.set_ylabel(ylabel)
+        if legend:
+            handles = [Patch(facecolor=c, edgecolor=GRID, label=lbl) for lbl, c in legend]
+            fig.legend(handles=handles, loc="lower center", ncols=min(5, len(handles)))
+        return _finish(fig, key, caption, source, alt)

@@ -1,0 +1,217 @@
+"""Schemas of the regional validation workshop: the completed feedback forms as read
+(`feedback_schema`, built for the recommendation ids a form may name), the `recommendation_status`
+table, and `recommendation_changes` with the workshop's view (`recommendation_changes_schema`,
+which replaces the plain one of `schemas/recommendations.py` once the workshop is wired in).
+
+`WORKSHOP_SCHEMAS` maps each published table name to its schema. The rules behind the tables:
+`transforms/recommendation_status.py`; the reader: `sources/feedback.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+import pandera.pandas as pa
+
+from wbtip_pipeline.schemas.recommendations import recommendation_changes_schema as _changes
+from wbtip_pipeline.transforms.recommendation_status import (
+    DATE_HINT,
+    DECISIONS,
+    NOT_DISCUSSED,
+    REJECTED_CHANGE,
+    STATUSES,
+    amended_has_text,
+    blank,
+    date_parses,
+    rejected_has_reason,
+)
+from wbtip_pipeline.transforms.recommendations import CHANGES, ID_HEX, REGIONAL
+
+_ID = rf"^REC-[0-9a-f]{{{ID_HEX}}}$"
+_PLACE = rf"^([A-Z]{{3}}|{REGIONAL})$"
+_ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+# the error texts of the cross-column rules, and the form column each finding points at
+AMENDED_WITHOUT_TEXT = "an amended recommendation needs its amended text in amended_text"
+REJECTED_WITHOUT_REASON = "a rejected recommendation needs the reason in comment"
+NOT_AN_ID = "not a recommendation id of the current report"
+NOT_A_DECISION = f"decision must be one of {', '.join(DECISIONS)} (leave it empty if not discussed)"
+NOT_A_DATE = f"not a date: {DATE_HINT}"
+WIDE_CHECK_COLUMNS = {AMENDED_WITHOUT_TEXT: "amended_text", REJECTED_WITHOUT_REASON: "comment"}
+
+
+def _text(description: str) -> pa.Column:
+    return pa.Column(object, nullable=True, description=description)
+
+
+def feedback_schema(known_ids: Iterable[str]) -> pa.DataFrameSchema:
+    """The rows of completed feedback forms (`read_feedback`, rows without a file problem):
+    one row per decision, i.e. per form row whose decision cell is not empty."""
+    known = set(known_ids)
+    return pa.DataFrameSchema(
+        {
+            "recommendation_id": pa.Column(
+                str,
+                pa.Check(lambda s: s.isin(known), error=NOT_AN_ID),
+                description="the recommendation decided on, as printed in the form",
+            ),
+            "decision": pa.Column(
+                str,
+                pa.Check(lambda s: s.isin(DECISIONS), error=NOT_A_DECISION),
+                description="agreed, amended or rejected (lower case, trimmed by the reader)",
+            ),
+            "amended_text": _text("the amended wording; required when the decision is amended"),
+            "comment": _text("a comment; for a rejection, the reason (required)"),
+            "target_date": pa.Column(
+                object,
+                pa.Check(date_parses, error=NOT_A_DATE),
+                nullable=True,
+                description="when the responsible institution is to act, if agreed",
+            ),
+            "decided_on": pa.Column(
+                object,
+                pa.Check(date_parses, error=NOT_A_DATE),
+                nullable=True,
+                description="the date of the decision (usually the workshop's)",
+            ),
+        },
+        checks=[
+            pa.Check(amended_has_text, error=AMENDED_WITHOUT_TEXT),
+            pa.Check(rejected_has_reason, error=REJECTED_WITHOUT_REASON),
+        ],
+        name="feedback",
+        description="Completed workshop feedback forms: one row per decision, with its file and row.",
+    )
+
+
+def _decided(df: pd.DataFrame) -> pd.Series:
+    return df["status"] != NOT_DISCUSSED
+
+
+recommendation_status_schema = pa.DataFrameSchema(
+    {
+        "recommendation_id": pa.Column(
+            str, pa.Check.str_matches(_ID), description="the recommendation (stable id)"
+        ),
+        "jurisdiction": pa.Column(
+            str,
+            pa.Check.str_matches(_PLACE),
+            description=f"jurisdiction code of the recommendation (XKX: Kosovo), or {REGIONAL}",
+        ),
+        "status": pa.Column(
+            str,
+            pa.Check.isin(STATUSES),
+            description=(
+                "the workshop's latest decision: agreed, amended (see amended_text), rejected "
+                "(see reason), or not_discussed when no completed form decides on it"
+            ),
+        ),
+        "amended_text": _text("the wording the workshop agreed instead; only when amended"),
+        "reason": _text("why the workshop rejected it (the form's comment); only when rejected"),
+        "comment": _text("the comment of the decision, whatever the decision"),
+        "responsible_institution": _text("the institution the delegation named to act on it"),
+        "target_date": pa.Column(
+            object,
+            pa.Check.str_matches(_ISO_DATE),
+            nullable=True,
+            description="when the responsible institution is to act (YYYY-MM-DD)",
+        ),
+        "decided_by": _text("who decided, as written in the form (delegation, person)"),
+        "decided_on": pa.Column(
+            object,
+            pa.Check.str_matches(_ISO_DATE),
+            nullable=True,
+            description="the date of the decision as written in the form (YYYY-MM-DD); empty "
+            "when the form gives none",
+        ),
+        "source_file": _text("the completed form the decision comes from (data/feedback/)"),
+        "source_row": _text("where in that file: sheet 'Feedback', row N"),
+        "n_decisions": pa.Column(
+            "int64",
+            pa.Check.ge(0),
+            description=(
+                "valid decisions on this id across all forms; the latest wins (by decided_on, "
+                "then file modification time, file name and row)"
+            ),
+        ),
+    },
+    checks=[
+        pa.Check(
+            lambda df: (df["status"] != "amended") | ~blank(df["amended_text"]),
+            error="an amended recommendation has its amended text",
+        ),
+        pa.Check(
+            lambda df: (df["status"] != "rejected") | ~blank(df["reason"]),
+            error="a rejected recommendation has its reason",
+        ),
+        pa.Check(
+            lambda df: (df["status"] == "amended") | blank(df["amended_text"]),
+            error="amended_text only for an amended recommendation",
+        ),
+        pa.Check(
+            lambda df: (df["status"] == "rejected") | blank(df["reason"]),
+            error="reason only for a rejected recommendation",
+        ),
+        pa.Check(
+            lambda df: (
+                (_decided(df) == (df["n_decisions"] > 0))
+                & (_decided(df) == ~blank(df["source_file"]))
+            ),
+            error="a decided recommendation cites its form; a not discussed one has none",
+        ),
+    ],
+    unique=["recommendation_id"],
+    strict=True,
+    ordered=True,
+    name="recommendation_status",
+    description=(
+        "One row per recommendation id (current and previous materialisation): the regional "
+        "validation workshop's latest decision on it, who took it, when, and from which "
+        "completed feedback form."
+    ),
+)
+
+_CHANGE = pa.Column(
+    str,
+    pa.Check.isin((*CHANGES, REJECTED_CHANGE)),
+    description=(
+        "new (not in the previous materialisation), unchanged (in both), resolved (only in the "
+        "previous one: its evidence is gone), rejected (only in the previous one, and the "
+        "workshop rejected it: gone because the workshop said no, not because the gap closed)"
+    ),
+)
+
+recommendation_changes_schema = pa.DataFrameSchema(
+    {
+        **{n: _CHANGE if n == "change" else c for n, c in _changes.columns.items()},
+        "workshop_status": pa.Column(
+            str,
+            pa.Check.isin(STATUSES),
+            description="the workshop's status of the id (recommendation_status), or not_discussed",
+        ),
+    },
+    checks=[
+        *_changes.checks,
+        pa.Check(
+            lambda df: (df["change"] != REJECTED_CHANGE) | (df["workshop_status"] == "rejected"),
+            error="a change is 'rejected' only where the workshop rejected the recommendation",
+        ),
+        pa.Check(
+            lambda df: (df["change"] != "resolved") | (df["workshop_status"] != "rejected"),
+            error="a recommendation the workshop rejected is 'rejected', not 'resolved'",
+        ),
+    ],
+    unique=["recommendation_id"],
+    strict=True,
+    ordered=True,
+    name="recommendation_changes",
+    description=(
+        f"{_changes.description} With the regional validation workshop's status of each id "
+        "(mark_rejected_changes)."
+    ),
+)
+
+WORKSHOP_SCHEMAS: dict[str, pa.DataFrameSchema] = {
+    "recommendation_status": recommendation_status_schema,
+}

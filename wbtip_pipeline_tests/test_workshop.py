@@ -1,0 +1,377 @@
+"""The workshop pack from the bundled data: the slide deck (HTML and PDF, one page per slide),
+the two-page briefs, the feedback form, and the deck in headless Chromium.
+
+The tables come from the session's run of the pipeline on the bundled data (`bundled_run`).
+Chromium is Debian's `chromium`, driven from the command line as in `test_ui.py` (same flags,
+a new empty profile, its own process group): `--enable-logging=stderr` prints every console
+message of the page, `--dump-dom` gives the DOM after the scripts ran, `--screenshot` a PNG.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import os
+import re
+import shutil
+import signal
+import struct
+import subprocess
+import tempfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from wbtip_pipeline.codes import JURISDICTIONS
+from wbtip_pipeline.report.context import name
+from wbtip_pipeline.report.disclosure import (
+    cell_id,
+    count_text,
+    harmonised_disclosure,
+    small_count_cells,
+)
+from wbtip_pipeline.report.render import environment
+from wbtip_pipeline.sources.feedback import FORM_COLUMNS
+from wbtip_pipeline.workshop.pack import (
+    BRIEF_PAGES,
+    TEMPLATES_DIR,
+    PackFacts,
+    WorkshopPack,
+    evidence_line,
+    render_briefs,
+    render_workshop_pack,
+    report_sections,
+)
+
+PACK_TABLES = (
+    "harmonised_statistics",
+    "trends",
+    "trend_summary",
+    "mechanism_domain_scores",
+    "mechanism_gaps",
+    "regional_opportunities",
+    "recommendations",
+    "data_gap_summary",
+)
+MAX_SECONDS = 10
+MM = 72 / 25.4  # PDF points per millimetre
+FOOTNOTE = "without prejudice to positions on status"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+WINDOW = (1600, 900)
+
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="Debian's chromium is not installed (`apt-get install -y chromium`; .ci/run does it)",
+)
+
+
+@pytest.fixture(scope="module")
+def tables(bundled_run) -> dict[str, pd.DataFrame]:
+    return {table: bundled_run.table(table) for table in PACK_TABLES}
+
+
+@pytest.fixture(scope="module")
+def pack(tables, tmp_path_factory) -> WorkshopPack:
+    return render_workshop_pack(tables, tmp_path_factory.mktemp("workshop"))
+
+
+@pytest.fixture(scope="module")
+def slides(pack) -> dict[int, tuple[str, str]]:
+    """{slide number: (kind, inner HTML)}."""
+    html = pack.slides_html.read_text(encoding="utf-8")
+    found = re.findall(
+        r'<section class="slide slide-(\w+)" id="slide-(\d+)"[^>]*>(.*?)</section>', html, re.S
+    )
+    return {int(n): (kind, body) for kind, n, body in found}
+
+
+def text_of(fragment: str) -> str:
+    return " ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+def pdf_text(path: Path) -> list[str]:
+    return [" ".join((page.extract_text() or "").split()) for page in PdfReader(path).pages]
+
+
+# --- the files ------------------------------------------------------------------------------
+
+
+def test_pack_writes_deck_briefs_and_form_in_time(pack):
+    for path in (pack.slides_html, pack.slides_pdf, pack.feedback_form, *pack.briefs.values()):
+        assert path.is_file() and path.stat().st_size > 1000, path
+    assert sorted(pack.briefs) == sorted(JURISDICTIONS)
+    assert pack.timings["total_s"] < MAX_SECONDS, f"the pack took {pack.timings}"
+
+
+def test_deck_pdf_has_one_slide_per_page_of_297_by_167_mm(pack):
+    pages = PdfReader(pack.slides_pdf).pages
+    assert len(pages) == pack.slide_count
+    width, height = float(pages[0].mediabox.width), float(pages[0].mediabox.height)
+    assert (round(width / MM), round(height / MM)) == (297, 167)
+
+
+def test_deck_is_self_contained(pack):
+    html = pack.slides_html.read_text(encoding="utf-8")
+    assert not re.search(r'(src|href)\s*=\s*"(https?:)?//', html)
+    assert "<link" not in html and "@import" not in html
+    assert "default-src 'none'" in html  # and the browser is told to fetch nothing
+
+
+def test_deck_has_the_regional_picture_a_slide_per_jurisdiction_and_cooperation(slides, pack):
+    assert len(slides) == pack.slide_count
+    titles = [re.search(r"<h1>(.*?)</h1>", body) for _, body in slides.values()]
+    titles = [htmllib.unescape(t.group(1)) for t in titles if t]
+    assert any(t.startswith("The regional picture") for t in titles)
+    assert any(t.startswith("Regional cooperation") for t in titles)
+    per_place = [body for kind, body in slides.values() if kind == "jurisdiction"]
+    assert [text_of(re.search(r"<h1>(.*?)</h1>", b).group(1)) for b in per_place] == [
+        name(c) for c in JURISDICTIONS
+    ]
+    for body in per_place:
+        text = text_of(body)
+        assert "Key figures" in text and "Trends over the latest five" in text
+        assert "Main gaps" in text and "Source: warehouse tables harmonised_statistics" in text
+
+
+def test_every_recommendation_is_on_a_slide_once_with_its_evidence(slides, tables):
+    recs = tables["recommendations"]
+    shown = [
+        rid
+        for kind, body in slides.values()
+        if kind == "recs"
+        for rid in re.findall(r'<li id="rec-(REC-[0-9a-f]+)">', body)
+    ]
+    assert sorted(shown) == sorted(recs["recommendation_id"])
+    first = recs.iloc[0]
+    body = next(b for k, b in slides.values() if f'id="rec-{first["recommendation_id"]}"' in b)
+    assert evidence_line(first["evidence"]) in text_of(body)
+
+
+def test_evidence_line_names_table_keys_and_how_many_more():
+    evidence = (
+        '[{"table": "data_gaps", "keys": {"jurisdiction": "XKX", "indicator": '
+        '"persons_convicted", "breakdown": "total", "year": 2017}, "values": {"n_cells": 3}},'
+        ' {"table": "data_gaps", "keys": {"jurisdiction": "XKX", "year": 2018}, "values": {}},'
+        ' {"table": "data_gaps", "keys": {"jurisdiction": "XKX", "year": 2019}, "values": {}}]'
+    )
+    assert evidence_line(evidence) == (
+        "Evidence: data_gaps: Kosovo*, persons convicted, total, 2017; Kosovo*, 2018; 1 more row"
+    )
+
+
+def test_kosovo_footnote_wherever_kosovo_appears(slides, pack):
+    for number, (_, body) in slides.items():
+        text = text_of(body)
+        names_kosovo = "Kosovo" in text.split("* Kosovo: ")[0]
+        assert names_kosovo == (FOOTNOTE in text), f"slide {number}"
+    for code, path in pack.briefs.items():
+        text = " ".join(pdf_text(path))
+        if code == "XKX" or "Kosovo" in text.replace("* Kosovo:", ""):
+            assert "UNSCR 1244/1999" in text and "ICJ Opinion" in text, code
+
+
+def test_counts_are_published_as_the_report_publishes_them(slides, pack, tables):
+    html = pack.slides_html.read_text(encoding="utf-8")
+    cells = [htmllib.unescape(c) for c in re.findall(r'<td class="count[^"]*">([^<]*)</td>', html)]
+    assert cells and small_count_cells(cells) == []
+    h, trends = tables["harmonised_statistics"], tables["trends"]
+    dc = harmonised_disclosure(h, trends)
+    for code in JURISDICTIONS:
+        body = next(b for k, b in slides.values() if k == "jurisdiction" and name(code) in b)
+        year = int(h.loc[h["jurisdiction"] == code, "year"].max())
+        row = re.search(r"Victims detected</th>(.*?)</tr>", body, re.S).group(1)
+        last = htmllib.unescape(re.findall(r"<td[^>]*>([^<]*)</td>", row)[-1])
+        assert last == dc.text(cell_id(code, year, "victims_detected")), code
+    # the bundled data has totals of 0..4 among the figures shown: they read <5
+    assert count_text(0, 4) in cells
+
+
+def test_briefs_are_two_a4_pages_with_sources_scores_and_recommendations(pack, tables):
+    recs = tables["recommendations"]
+    sections = report_sections()
+    for code, path in pack.briefs.items():
+        reader = PdfReader(path)
+        assert len(reader.pages) == BRIEF_PAGES == pack.brief_pages[code]
+        width, height = (float(v) / MM for v in (reader.pages[0].mediabox.width,
+                                                  reader.pages[0].mediabox.height))  # fmt: skip
+        assert (round(width), round(height)) == (210, 297)
+        first, second = pdf_text(path)
+        assert name(code) in first
+        assert "Key figures" in first and "Source: warehouse tables harmonised_statistics" in first
+        assert "scores by checklist domain" in first and "coordination" in first
+        assert "Recommendations for validation" in second
+        own = recs[recs["jurisdiction"] == code].sort_values("priority_rank")
+        shown, total = pack.brief_recommendations[code]
+        assert total == len(own)
+        assert own["recommendation_id"].iloc[0] in second  # the top priority is always there
+        if shown < total:
+            assert f"full list: report section {sections[code]}" in second
+            assert own["recommendation_id"].iloc[-1] not in second
+
+
+def test_a_brief_cuts_a_long_list_to_the_top_priorities(tables, tmp_path):
+    recs = tables["recommendations"]
+    alb = recs[recs["jurisdiction"] == "ALB"]
+    many = pd.concat(
+        [
+            alb.assign(recommendation_id=alb["recommendation_id"].str[:-1] + str(i))
+            for i in range(3)
+        ],
+        ignore_index=True,
+    )
+    many["priority_rank"] = range(1, len(many) + 1)
+    facts = PackFacts({**tables, "recommendations": many}, None)
+    written = render_briefs(facts, environment(TEMPLATES_DIR), tmp_path)
+    path, pages, shown, total = written["ALB"]
+    assert pages == 2 and len(PdfReader(path).pages) == 2
+    assert total == len(many) and shown < total / 2
+    text = " ".join(pdf_text(path))
+    assert f"the {shown} highest priorities of {total}" in text
+    assert "full list: report section 3.6" in text
+    assert many["recommendation_id"].iloc[0] in text
+    assert many["recommendation_id"].iloc[-1] not in text
+
+
+def test_pack_renders_without_the_optional_tables(tables, tmp_path):
+    few = {k: tables[k] for k in ("recommendations",)}
+    result = render_workshop_pack(few, tmp_path)
+    assert len(PdfReader(result.slides_pdf).pages) == result.slide_count
+    assert all(pages == 2 for pages in result.brief_pages.values())
+
+
+# --- the feedback form ----------------------------------------------------------------------
+
+
+def test_feedback_form_lists_every_recommendation_with_validations(pack, tables):
+    recs = tables["recommendations"]
+    book = openpyxl.load_workbook(pack.feedback_form)
+    assert book.sheetnames == ["Feedback", "Instructions"]
+    sheet = book["Feedback"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == FORM_COLUMNS
+    assert [r[0] for r in rows[1:]] == recs["recommendation_id"].tolist()
+    assert all(r[FORM_COLUMNS.index("decision")] is None for r in rows[1:])
+    assert sheet.freeze_panes == "A2"
+    last = len(recs) + 1
+    validations = {str(dv.sqref): dv for dv in sheet.data_validations.dataValidation}
+    decision = validations[f"G2:G{last}"]
+    assert decision.type == "list" and decision.formula1 == '"agreed,amended,rejected"'
+    dates = next(dv for dv in validations.values() if dv.type == "date")
+    assert str(dates.sqref) == f"J2:J{last} M2:M{last}"
+    assert sheet.protection.sheet
+    assert sheet["A2"].protection.locked and sheet["F2"].protection.locked
+    assert not sheet["G2"].protection.locked and not sheet["M2"].protection.locked
+    instructions = " ".join(str(r[0]) for r in book["Instructions"].iter_rows(values_only=True))
+    assert "data/feedback/" in instructions and FOOTNOTE in instructions
+
+
+# --- the deck in headless Chromium ----------------------------------------------------------
+
+
+def chromium(url: str, *args: str, window: tuple[int, int] = WINDOW) -> tuple[str, list[str]]:
+    """Run headless Chromium on `url` (flags as in test_ui.py, a new empty profile, its own
+    process group killed afterwards); (stdout, the page's console messages)."""
+    with tempfile.TemporaryDirectory(prefix="wbtip-chromium-") as profile:
+        command = [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            f"--user-data-dir={profile}",
+            f"--window-size={window[0]},{window[1]}",
+            "--virtual-time-budget=5000",
+            "--enable-logging=stderr",
+            "--v=0",
+            *args,
+            url,
+        ]
+        proc = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            out, err = proc.communicate(timeout=90)
+        except subprocess.TimeoutExpired:
+            out, err = b"", b"timed out"
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)  # helpers (crashpad) must not outlive it
+            except ProcessLookupError:
+                pass
+            proc.wait()
+        log = err.decode(errors="replace")
+        assert proc.returncode == 0, f"chromium exited {proc.returncode}: {log[-2000:]}"
+        console = re.findall(r":CONSOLE[^\]]*\] (.*)", log)
+        return out.decode("utf-8", errors="replace"), console
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    return struct.unpack(">II", header[16:24])
+
+
+@needs_chromium
+def test_deck_opens_in_headless_chromium_without_console_errors(pack, tmp_path):
+    # the console is really captured: a page that logs an error shows it
+    probe = tmp_path / "console_probe.html"
+    probe.write_text('<script>console.error("probe-error"); missing();</script>')
+    _, console = chromium(probe.as_uri(), "--dump-dom")
+    assert any("probe-error" in c for c in console) and any("missing" in c for c in console)
+
+    shot = pack.slides_html.parent / "workshop_slides_screenshot.png"
+    _, console = chromium(pack.slides_html.as_uri() + "#slide-5", f"--screenshot={shot}")
+    assert console == [], console
+    assert _png_size(shot) == WINDOW
+    assert shot.stat().st_size > 20_000, "the screenshot looks blank"
+    dom, console = chromium(pack.slides_html.as_uri() + "#slide-7", "--dump-dom")
+    assert console == [], console
+    assert 'data-current="7"' in dom and len(re.findall(r'class="slide [^"]*current"', dom)) == 1
+
+
+NAVIGATION_PROBE = """<script>
+(function () {
+  var seen = [];
+  KEYS.forEach(function (key) {
+    document.dispatchEvent(new KeyboardEvent("keydown", {key: key, bubbles: true}));
+    seen.push(document.documentElement.getAttribute("data-current"));
+  });
+  document.body.setAttribute("data-seen", seen.join(","));
+}());
+</script>
+"""
+
+
+@needs_chromium
+def test_deck_keyboard_navigation_in_headless_chromium(pack, tmp_path):
+    keys = ["End", "Home", "ArrowRight", "PageDown", "ArrowDown", " ", "PageUp", "ArrowLeft",
+            "ArrowUp", "ArrowLeft", "End", "ArrowRight"]  # fmt: skip
+    probe = NAVIGATION_PROBE.replace("KEYS", str(keys).replace("'", '"'))
+    html = pack.slides_html.read_text(encoding="utf-8").replace("</body>", probe + "</body>")
+    page = tmp_path / "deck_with_probe.html"
+    page.write_text(html, encoding="utf-8")
+    dom, console = chromium(page.as_uri(), "--dump-dom")
+    assert console == [], console
+    n = pack.slide_count
+    seen = re.search(r'data-seen="([^"]*)"', dom).group(1).split(",")
+    assert seen == [str(x) for x in (n, 1, 2, 3, 4, 5, 4, 3, 2, 1, n, n)]
+
+
+@needs_chromium
+def test_deck_prints_one_slide_per_page_in_chromium(pack, tmp_path):
+    pdf = tmp_path / "printed.pdf"
+    chromium(pack.slides_html.as_uri(), f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
+    pages = PdfReader(pdf).pages
+    assert len(pages) == pack.slide_count
+    assert round(float(pages[0].mediabox.width) / MM) == 297
