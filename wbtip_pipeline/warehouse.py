@@ -126,12 +126,13 @@ class Warehouse:
             return pd.read_sql(sa.select(table), conn)
 
 
-def _write_atomic(path: Path, write) -> None:
+def _write_atomic(path: Path, write, mode: str = "w") -> None:
     """Write through a temporary file in the same folder renamed into place: readers never see half."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+    text = {"encoding": "utf-8", "newline": ""} if mode == "w" else {}
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        with os.fdopen(fd, mode, **text) as fh:
             write(fh)
         os.replace(tmp, path)
     except BaseException:
@@ -145,3 +146,7 @@ def write_csv_atomic(frame: pd.DataFrame, path: Path) -> None:
 
 def write_text_atomic(text: str, path: Path) -> None:
     _write_atomic(path, lambda fh: fh.write(text))
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    _write_atomic(Path(path), lambda fh: fh.write(data), mode="wb")

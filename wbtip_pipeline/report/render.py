@@ -6,9 +6,7 @@ loads the tables and calls `render_report`.
 from __future__ import annotations
 
 import logging
-import os
 import re
-import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +20,7 @@ from markupsafe import Markup, escape
 from wbtip_pipeline.codes import INDICATORS, JURISDICTIONS, REGION
 from wbtip_pipeline.report.context import PRINT_SCHEME, build_context
 from wbtip_pipeline.report.disclosure import publish_harmonised, small_count_cells
+from wbtip_pipeline.warehouse import write_bytes_atomic
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 TEMPLATE = "report.html.j2"
@@ -111,22 +110,8 @@ def _chart_fetcher(charts: dict[str, bytes]):
     return ChartFetcher()
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file and rename it into place: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)  # published files: readable by whoever serves them
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    _write_atomic(path, frame.to_csv(index=False).encode("utf-8"))
+    write_bytes_atomic(path, frame.to_csv(index=False).encode("utf-8"))
     return path
 
 
@@ -238,8 +223,8 @@ def render_report(
 
     # both files only once both rendered: never a new HTML next to a stale PDF
     html_path, pdf_path = output_dir / HTML_NAME, output_dir / PDF_NAME
-    _write_atomic(html_path, html.encode("utf-8"))
-    _write_atomic(pdf_path, pdf)
+    write_bytes_atomic(html_path, html.encode("utf-8"))
+    write_bytes_atomic(pdf_path, pdf)
     published = _published_exports(context, builder, tables, output_dir / PUBLISHED_DIR)
     timings["total_s"] = round(time.perf_counter() - t0, 3)
     return ReportResult(

@@ -68,6 +68,7 @@ from wbtip_pipeline.report.render import TEMPLATES_DIR, check_disclosure, enviro
 from wbtip_pipeline.sources.feedback import FORM_COLUMNS, SHEET
 from wbtip_pipeline.transforms.recommendation_status import DECISIONS, NOT_DISCUSSED, status_by_id
 from wbtip_pipeline.transforms.recommendations import DOMAINS, REGIONAL, URGENCIES
+from wbtip_pipeline.warehouse import write_bytes_atomic
 
 SLIDES_TEMPLATE = "workshop/slides.html.j2"
 BRIEF_TEMPLATE = "workshop/brief.html.j2"
@@ -171,18 +172,6 @@ def report_sections() -> dict[str, str]:
     out["cooperation"] = str(len(JURISDICTIONS) + 3)
     out["recommendations"] = str(len(JURISDICTIONS) + 4)
     return out
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --- facts: every figure of the pack, from the tables ---------------------------------------
@@ -857,8 +846,8 @@ def render_slides(facts: PackFacts, env, output_dir: Path) -> tuple[Path, Path, 
             f"slide(s) {overflow} do not fit their page"
         )
     html_path, pdf_path = output_dir / SLIDES_HTML, output_dir / SLIDES_PDF
-    _write_atomic(html_path, html.encode("utf-8"))
-    _write_atomic(pdf_path, document.write_pdf())
+    write_bytes_atomic(html_path, html.encode("utf-8"))
+    write_bytes_atomic(pdf_path, document.write_pdf())
     return html_path, pdf_path, len(slides)
 
 
@@ -959,7 +948,7 @@ def render_briefs(facts: PackFacts, env, folder: Path) -> dict[str, tuple[Path, 
             f"Brief for the delegation of {name(code)}: regional validation workshop"
         )
         path = folder / BRIEFS_DIR / f"brief_{code}.pdf"
-        _write_atomic(path, brief.write_pdf())
+        write_bytes_atomic(path, brief.write_pdf())
         out[code] = (path, len(pages), shown[code], len(items[code]))
     return out
 
