@@ -16,7 +16,9 @@ Rules for everything shown:
   footnote (without prejudice to positions on status, UNSCR 1244/1999, ICJ Opinion);
 - a brief is exactly two pages: page 1 figures, trends and mechanism scores, page 2 the
   jurisdiction's recommendations in priority order; when they do not fit, the list is cut to the
-  top priorities and says where the full list is (`report_sections`);
+  top priorities and says where the full list is (`report_sections`); should page 1 itself run
+  over (many years of figures), the brief lists none and runs longer, with a warning in the log
+  and its page count in the asset's metadata, rather than stopping the pack;
 - a slide must fit its page: the PDF has one page per slide or rendering fails (`PackError`).
 """
 
@@ -914,9 +916,9 @@ def _fitting(code: str, pages: list, items: list[dict], shown: int) -> int:
     one (room for the note), and fewer than before."""
     anchors = {a for page in pages[:BRIEF_PAGES] for a in page.anchors}
     fit = min(sum(f"rec-{i['id']}" in anchors for i in items[:shown]), shown) - 1
-    if fit < 1:
-        raise PackError(f"the brief for {name(code)} does not fit {BRIEF_PAGES} pages")
-    return fit
+    # with no room left the brief lists none and points to the report: new statistics (more
+    # years of key figures) must never stop the pack
+    return max(fit, 0)
 
 
 def render_briefs(facts: PackFacts, env, folder: Path) -> dict[str, tuple[Path, int, int, int]]:
@@ -932,7 +934,11 @@ def render_briefs(facts: PackFacts, env, folder: Path) -> dict[str, tuple[Path, 
     while True:
         document = _briefs_document(env, facts, items, shown, folder)
         spans = _brief_pages(document)
-        over = [code for code in JURISDICTIONS if len(spans.get(code, [])) > BRIEF_PAGES]
+        over = [
+            code
+            for code in JURISDICTIONS
+            if len(spans.get(code, [])) > BRIEF_PAGES and shown[code] > 0
+        ]
         if not over:
             break
         for code in over:
@@ -940,8 +946,10 @@ def render_briefs(facts: PackFacts, env, folder: Path) -> dict[str, tuple[Path, 
     out = {}
     for code in JURISDICTIONS:
         pages = spans.get(code, [])
-        if len(pages) != BRIEF_PAGES:
-            raise PackError(f"the brief for {name(code)} has {len(pages)} pages, not {BRIEF_PAGES}")
+        if len(pages) != BRIEF_PAGES:  # reported in the asset's metadata (brief_pages)
+            logging.getLogger(__name__).warning(
+                "the brief for %s has %d pages, not %d", name(code), len(pages), BRIEF_PAGES
+            )
         brief = document.copy(pages)
         brief.metadata = copy.copy(document.metadata)
         brief.metadata.title = (
