@@ -107,6 +107,9 @@ def run_plain(sources: Path, reference: Path, output: Path) -> dict[str, float]:
             "generated_at": "",
         }
         render_report(tables, provenance, output / "report")
+        from wbtip_pipeline.workshop.pack import render_workshop_pack
+
+        render_workshop_pack(tables, output / "workshop")
     timings["total"] = time.perf_counter() - started
     warehouse.dispose()
     return timings

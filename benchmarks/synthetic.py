@@ -86,7 +86,8 @@ def _rewrite_json(src: Path, dst: Path, rng) -> None:
 def build_scaled(
     sources: Path, reference: Path, target: Path, copies: int, seed: int = 7
 ) -> dict[str, Path]:
-    """Write `copies` x 6 synthetic jurisdictions (sources, configs, reference) under `target`."""
+    """Write the six jurisdictions and (`copies` - 1) x 6 synthetic ones (sources, configs,
+    reference) under `target`."""
     rng = random.Random(seed)
     configs = load_configs(CONFIG_DIR)
     out = {
@@ -97,7 +98,12 @@ def build_scaled(
     for path in out.values():
         path.mkdir(parents=True, exist_ok=True)
     base_codes = sorted(configs)
-    codes = synthetic_codes(copies * len(base_codes))
+    # the six real jurisdictions stay (the report and the pack have their chapters), plus
+    # copies - 1 synthetic sets: `copies` times the data in all
+    for code in base_codes:
+        shutil.copy(CONFIG_DIR / f"{code}.yaml", out["configs"] / f"{code}.yaml")
+        shutil.copytree(sources / code, out["sources"] / code, dirs_exist_ok=True)
+    codes = synthetic_codes((copies - 1) * len(base_codes))
     population = pd.read_csv(reference / "population_worldbank.csv")
     tiers = pd.read_csv(reference / "us_tip_tiers.csv")
     pop_rows, tier_rows = [population], [tiers]
