@@ -819,3 +819,13 @@ def test_removing_a_gap_resolves_its_recommendations(recs, bundled):
     assert set(resolved["jurisdiction"]) == {"SRB", REGIONAL}
     assert (changes["change"] != "new").all()
     assert (changes["change"] == "unchanged").sum() == len(recs) - 2
+
+
+def test_long_lists_of_jurisdictions_are_counted_not_listed():
+    from wbtip_pipeline.transforms.recommendations import MAX_LISTED, join_words
+
+    names = [f"Q{i:02d}" for i in range(40)]
+    text = join_words(names)
+    assert text.endswith(f"and {40 - (MAX_LISTED - 2)} others (see the evidence)")
+    assert len(text.split()) < 20
+    assert join_words(["Albania", "Serbia"]) == "Albania and Serbia"

@@ -174,11 +174,17 @@ def country_name(code: str) -> str:
     return getattr(country, "common_name", None) or country.name
 
 
+MAX_LISTED = 8  # a longer list of names is counted instead, so that a text stays readable
+
+
 def join_words(items: Iterable[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
+    """'a', 'a and b', 'a, b and c'; more than MAX_LISTED names: 'a, b, c and 9 others'."""
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
+    if len(items) > MAX_LISTED:
+        shown = MAX_LISTED - 2
+        return ", ".join(items[:shown]) + f" and {len(items) - shown} others (see the evidence)"
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
