@@ -589,7 +589,8 @@ class ReportContext:
             if not region.empty:
                 facts["region_direction"] = str(region.iloc[0]["direction"])
                 facts["region_reason"] = _str(region.iloc[0]["reason"])
-            own = ts[(ts["jurisdiction"] != REGION) & (ts["indicator"] == "victims_detected")]
+            # the report speaks of its own jurisdictions (a region configured larger still sums)
+            own = ts[ts["jurisdiction"].isin(self.codes) & (ts["indicator"] == "victims_detected")]
             facts["directions"] = {
                 d: sorted(own[own["direction"] == d]["jurisdiction"], key=self.codes.index)
                 for d in ("rising", "falling", "stable", "insufficient_data")
