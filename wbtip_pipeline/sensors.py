@@ -99,11 +99,19 @@ def evaluate_sources(
     return changed, removed, json.dumps({"known": known, "pending": new_pending}, sort_keys=True)
 
 
+REFERENCE_KEYS = [dg.AssetKey(name) for name in ("ct_checklist", "population", "us_tip_tiers")]
+
+
+def _materialised(instance: dg.DagsterInstance, key: dg.AssetKey) -> bool:
+    return instance.get_latest_materialization_event(key) is not None
+
+
 def build_sources_sensor(sources_dir: str, feedback_dir: str | None = None) -> dg.SensorDefinition:
     keys = [dg.AssetKey(raw_asset_name(c)) for c in CONFIGS] + [
         dg.AssetKey(assessment_asset_name(c)) for c in CONFIGS
     ]
     keys.append(dg.AssetKey(FEEDBACK_ASSET))
+    keys += REFERENCE_KEYS
     feedback = Path(feedback_dir) if feedback_dir else None
 
     @dg.sensor(
@@ -121,6 +129,9 @@ def build_sources_sensor(sources_dir: str, feedback_dir: str | None = None) -> d
             context.log.warning(
                 f"source file removed: {name} (its figures stay until the next refresh)"
             )
+        # the checks of a source asset read the reference assets (the checklist): on a new
+        # instance they have never been materialised, so the first requests bring them along
+        missing = [k for k in REFERENCE_KEYS if not _materialised(context.instance, k)]
         requests = []
         for code, files in sorted(changed.items()):
             names = ", ".join(n for n, _ in files)
@@ -129,7 +140,9 @@ def build_sources_sensor(sources_dir: str, feedback_dir: str | None = None) -> d
                 dg.RunRequest(
                     # the same content never runs twice
                     run_key=f"{code}:" + ",".join(f"{n}@{sha[:16]}" for n, sha in sorted(files)),
-                    asset_selection=sorted({asset_for_file(n) for n, _ in files}, key=str),
+                    asset_selection=sorted(
+                        {asset_for_file(n) for n, _ in files} | set(missing), key=str
+                    ),
                     tags={"jurisdiction": code, "trigger": "new_source_files"},
                 )
             )

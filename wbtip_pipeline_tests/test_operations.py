@@ -59,7 +59,10 @@ def test_new_file_requests_one_run_for_its_jurisdiction(settled, sources):
     assert settled.tick() == []  # seen once: not yet known to be complete
     (request,) = settled.tick()
     assert request.tags["jurisdiction"] == "ALB"
-    assert request.asset_selection == [dg.AssetKey("raw_alb")]
+    sources_selected = [
+        k for k in request.asset_selection if k.path[-1].startswith(("raw_", "ct_ass"))
+    ]
+    assert sources_selected == [dg.AssetKey("raw_alb")]  # plus never-materialised reference assets
     assert "alb_trafikimi_2022.csv@" in request.run_key
     assert settled.tick() == []  # the same cursor yields nothing more
 
@@ -188,3 +191,13 @@ def test_failure_summary_names_jurisdiction_file_and_check(sources, tmp_path, in
     sensor(context)
     written = (tmp_path / "out" / "failures" / f"{result.run_id}.md").read_text("utf-8")
     assert written == text
+
+
+def test_first_requests_bring_the_reference_assets_along(sources, instance):
+    """On a new instance the checks' reference inputs (the checklist) must be materialised too."""
+    ticker = Ticker(sources, instance)
+    ticker.tick()
+    requests = ticker.tick()
+    assert requests
+    for request in requests:
+        assert dg.AssetKey("ct_checklist") in request.asset_selection
