@@ -131,7 +131,12 @@ def build_sources_sensor(sources_dir: str, feedback_dir: str | None = None) -> d
             )
         # the checks of a source asset read the reference assets (the checklist): on a new
         # instance they have never been materialised, so the first requests bring them along
-        missing = [k for k in REFERENCE_KEYS if not _materialised(context.instance, k)]
+        # (and the feedback source, which recommendations read even before any workshop)
+        missing = [
+            k
+            for k in (*REFERENCE_KEYS, dg.AssetKey(FEEDBACK_ASSET))
+            if not _materialised(context.instance, k)
+        ]
         requests = []
         for code, files in sorted(changed.items()):
             names = ", ".join(n for n, _ in files)

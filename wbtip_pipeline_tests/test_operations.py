@@ -201,3 +201,4 @@ def test_first_requests_bring_the_reference_assets_along(sources, instance):
     assert requests
     for request in requests:
         assert dg.AssetKey("ct_checklist") in request.asset_selection
+        assert dg.AssetKey("workshop_feedback") in request.asset_selection
