@@ -134,6 +134,7 @@ def _write_atomic(path: Path, write, mode: str = "w") -> None:
     try:
         with os.fdopen(fd, mode, **text) as fh:
             write(fh)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are for others to read
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
