@@ -161,7 +161,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument(
-        "--scale", type=int, default=50, help="copies of the six jurisdictions (0: skip)"
+        "--scale", type=int, default=50, help="copies of the bundled jurisdictions (0: skip)"
     )
     parser.add_argument("--scale-runs", type=int, default=1)
     parser.add_argument(

@@ -1,4 +1,4 @@
-"""A synthetic scale-up, generated on the fly and never committed: copies of the six jurisdictions
+"""A synthetic scale-up, generated on the fly and never committed: copies of the bundled jurisdictions
 under user-assigned ISO codes (QAA, QAB, ...), with perturbed counts.
 
 Every synthetic jurisdiction is a config file plus a data folder, exactly as a real seventh one
@@ -84,10 +84,15 @@ def _rewrite_json(src: Path, dst: Path, rng) -> None:
 
 
 def build_scaled(
-    sources: Path, reference: Path, target: Path, copies: int, seed: int = 7
+    sources: Path,
+    reference: Path,
+    target: Path,
+    copies: int,
+    seed: int = 7,
+    extra: int | None = None,
 ) -> dict[str, Path]:
-    """Write the six jurisdictions and (`copies` - 1) x 6 synthetic ones (sources, configs,
-    reference) under `target`."""
+    """Write the bundled jurisdictions and (`copies` - 1) times as many synthetic ones (or
+    `extra` of them, when given) under `target`: sources, configs, reference."""
     rng = random.Random(seed)
     configs = load_configs(CONFIG_DIR)
     out = {
@@ -98,12 +103,12 @@ def build_scaled(
     for path in out.values():
         path.mkdir(parents=True, exist_ok=True)
     base_codes = sorted(configs)
-    # the six real jurisdictions stay (the report and the pack have their chapters), plus
+    # the real jurisdictions stay (the report and the pack have their chapters), plus
     # copies - 1 synthetic sets: `copies` times the data in all
     for code in base_codes:
         shutil.copy(CONFIG_DIR / f"{code}.yaml", out["configs"] / f"{code}.yaml")
         shutil.copytree(sources / code, out["sources"] / code, dirs_exist_ok=True)
-    codes = synthetic_codes((copies - 1) * len(base_codes))
+    codes = synthetic_codes((copies - 1) * len(base_codes) if extra is None else extra)
     population = pd.read_csv(reference / "population_worldbank.csv")
     tiers = pd.read_csv(reference / "us_tip_tiers.csv")
     pop_rows, tier_rows = [population], [tiers]

@@ -9,7 +9,6 @@ import pycountry
 import yaml
 
 OVERRIDES_FILE = Path(__file__).parent / "reference" / "country_overrides.yaml"
-UNKNOWN = "UNKNOWN"
 
 
 @cache

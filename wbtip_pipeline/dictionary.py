@@ -1,10 +1,12 @@
-"""The data dictionary: every published table, column and code, generated from the schemas."""
+"""The data dictionary: every published table, column and code, generated from the schemas,
+the code lists (`vocab.py`) and the region of the jurisdiction configs (`region.py`)."""
 
 from __future__ import annotations
 
 import pandera.pandas as pa
 
-from wbtip_pipeline import codes
+from wbtip_pipeline import vocab
+from wbtip_pipeline.region import Region, load_region
 
 
 def _allowed(column: pa.Column) -> str:
@@ -26,7 +28,11 @@ def _dtype(column: pa.Column) -> str:
     }.get(text, text)
 
 
-def render_dictionary(schemas: dict[str, pa.DataFrameSchema]) -> str:
+def render_dictionary(schemas: dict[str, pa.DataFrameSchema], region: Region | None = None) -> str:
+    """The dictionary in markdown; `region`: whose members and code it lists (default:
+    `load_region()`)."""
+    region = load_region() if region is None else region
+    former = ", ".join(f"`{code}` {name}" for code, name in region.former_codes.items())
     lines = [
         "# Data dictionary",
         "",
@@ -50,13 +56,17 @@ def render_dictionary(schemas: dict[str, pa.DataFrameSchema]) -> str:
         "| list | codes |",
         "|---|---|",
         "| jurisdiction | "
-        + ", ".join(f"`{k}` ({v})" for k, v in codes.JURISDICTIONS.items())
-        + f", `{codes.REGION}` (the six together) |",
-        "| indicator | " + ", ".join(f"`{c}`" for c in codes.INDICATORS) + " |",
-        "| dimension | " + ", ".join(f"`{c}`" for c in codes.DIMENSIONS) + " |",
-        "| category (exploitation) | " + ", ".join(f"`{c}`" for c in codes.CATEGORIES) + " |",
-        "| category (citizenship, repatriation) | ISO 3166-1 alpha-3 (`XKX` Kosovo, `YUG` former Yugoslavia), `ABROAD`, `UNKNOWN` |",
-        "| sex | " + ", ".join(f"`{c}`" for c in codes.SEXES) + " |",
+        + ", ".join(f"`{k}` ({v})" for k, v in region.names.items())
+        + f", `{region.code}` ({region.name}: the {region.size_words()} together) |",
+        "| indicator | " + ", ".join(f"`{c}`" for c in vocab.INDICATORS) + " |",
+        "| dimension | " + ", ".join(f"`{c}`" for c in vocab.DIMENSIONS) + " |",
+        "| category (exploitation) | " + ", ".join(f"`{c}`" for c in vocab.CATEGORIES) + " |",
+        "| category (citizenship, repatriation) | ISO 3166-1 alpha-3 (`XKX` Kosovo"
+        + (f"; former states: {former}" if former else "")
+        + "), "
+        + ", ".join(f"`{c}`" for c in vocab.SPECIAL_COUNTRY_CODES)
+        + " |",
+        "| sex | " + ", ".join(f"`{c}`" for c in vocab.SEXES) + " |",
         "| age | `total`, `child` (0-17), `adult` (18+), `unknown` |",
         "",
         "Counts are intervals: `value_low`..`value_high`; `<5` (UNODC's disclosure control) is 0..4.",

@@ -6,8 +6,10 @@ Dagster-free, so the same findings feed the blocking asset checks (`checks.py`),
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import date, datetime
 
 import pandas as pd
 import pandera.pandas as pa
@@ -147,3 +149,50 @@ def findings_frame(findings: list[Finding]) -> pd.DataFrame:
     return pd.DataFrame(
         rows, columns=["jurisdiction", "file", "row", "column", "value", "rule", "year", "message"]
     )
+
+
+# --- cell rules: what an empty cell and a date are, for schemas and transforms alike ----------
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$")
+# day first, as dates are written in the region; a trailing dot (12.05.2026.) is usual in
+# Bosnian, Croatian, Montenegrin and Serbian
+_DAY_FIRST = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})\.?$")
+
+
+def parse_date(value) -> date | None:
+    """A date from a form cell: a date/datetime, `2026-05-12`, `12.05.2026(.)` or `12/05/2026`
+    (day first); None when empty or not a date."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    iso, local = _ISO.match(text), _DAY_FIRST.match(text)
+    if iso:
+        year, month, day = (int(g) for g in iso.groups())
+    elif local:
+        day, month, year = (int(g) for g in local.groups())
+    else:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def iso_date(value) -> str | None:
+    """`parse_date` as `YYYY-MM-DD` text (the warehouse's date format); None if it does not parse."""
+    parsed = parse_date(value)
+    return parsed.isoformat() if parsed else None
+
+
+def blank(series: pd.Series) -> pd.Series:
+    """True where a cell is empty (None, NaN or only spaces)."""
+    return series.isna() | (series.astype(str).str.strip() == "")
+
+
+def date_parses(series: pd.Series) -> pd.Series:
+    """True where a cell is empty or a date `parse_date` reads."""
+    return blank(series) | series.map(lambda v: parse_date(v) is not None)

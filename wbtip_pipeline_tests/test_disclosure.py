@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from wbtip_pipeline.report.disclosure import (
+from wbtip_pipeline.presentation.disclosure import (
     NOT_REPORTED_TEXT,
     PRIMARY_TEXT,
     SECONDARY_TEXT,

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from wbtip_pipeline.codes import JURISDICTIONS
+from wbtip_pipeline.region import load_region
 from wbtip_pipeline.schemas.analytics import ANALYTICS_SCHEMAS
 from wbtip_pipeline.schemas.recommendations import (
     recommendation_changes_schema,
@@ -48,6 +48,8 @@ from wbtip_pipeline.transforms.recommendations import (
     years_label,
 )
 from wbtip_pipeline.transforms.trends import compute_trend_summary, compute_trends
+
+JURISDICTIONS = load_region().codes
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "data" / "sources"

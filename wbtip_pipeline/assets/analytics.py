@@ -19,6 +19,7 @@ from wbtip_pipeline.assets.common import (
 )
 from wbtip_pipeline.assets.reference import assessment_asset_name
 from wbtip_pipeline.assets.sources import CONFIGS
+from wbtip_pipeline.region import load_region
 from wbtip_pipeline.resources import PipelinePaths, WarehouseResource
 from wbtip_pipeline.schemas.analytics import ANALYTICS_SCHEMAS
 from wbtip_pipeline.sources.mechanisms import validate_assessments
@@ -32,6 +33,7 @@ from wbtip_pipeline.transforms.mechanisms import (
 )
 from wbtip_pipeline.transforms.opportunities import compute_regional_opportunities
 from wbtip_pipeline.transforms.trends import compute_trend_summary, compute_trends
+from wbtip_pipeline.vocab import MIN_SHARED_GAP, RANKABLE_COVERAGE
 
 KEYS = {
     "trends": ["jurisdiction", "year", "indicator"],
@@ -142,7 +144,7 @@ trends = build_table_asset(
     "trends",
     ["harmonised_statistics", "population"],
     lambda harmonised_statistics, population: compute_trends(harmonised_statistics, population),
-    "Per jurisdiction and WB6 x year x indicator: counts, rates per 100,000, changes, shares and attrition, as bounds.",
+    f"Per jurisdiction and {load_region().code} x year x indicator: counts, rates per 100,000, changes, shares and attrition, as bounds.",
 )
 trend_summary = build_table_asset(
     "trend_summary",
@@ -160,7 +162,7 @@ mechanism_domain_scores = build_table_asset(
     "mechanism_domain_scores",
     ["mechanism_scores"],
     lambda mechanism_scores: compute_domain_scores(mechanism_scores),
-    "Per jurisdiction x checklist domain: mean score of the known items and coverage; ranked only at 80% coverage.",
+    f"Per jurisdiction x checklist domain: mean score of the known items and coverage; ranked only at {RANKABLE_COVERAGE:.0%} coverage.",
 )
 mechanism_gaps = build_table_asset(
     "mechanism_gaps",
@@ -186,7 +188,7 @@ regional_opportunities = build_table_asset(
     lambda mechanism_gaps, victim_flows: compute_regional_opportunities(
         mechanism_gaps, victim_flows
     ),
-    "Gaps shared by three or more jurisdictions, and jurisdiction pairs linked by recent victim flows.",
+    f"Gaps shared by {MIN_SHARED_GAP} or more jurisdictions, and jurisdiction pairs linked by recent victim flows.",
 )
 
 ANALYTICS_ASSETS = [

@@ -1,8 +1,10 @@
 """Source layer: one raw asset per jurisdiction, each with its blocking schema check.
 
 Per-jurisdiction assets (rather than one asset partitioned by jurisdiction) because a full refresh
-must read all six in one run and let each fail alone: a blocked Albania must not hold Serbia back,
-and the UI should show six independent health states side by side.
+must read every jurisdiction in one run and let each fail alone: a blocked Albania must not hold
+Serbia back, and the UI should show one independent health state per jurisdiction, side by side.
+The jurisdictions are the configs (`sources/configs/`, or `WBTIP_CONFIG_DIR`): the members of
+`region.load_region()`.
 """
 
 import dagster as dg

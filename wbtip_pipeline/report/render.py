@@ -1,32 +1,35 @@
-"""Render the final report: HTML (self-contained, opens offline) and PDF, plus the CSV exports
-that go with it, from the warehouse tables of a run. No Dagster here: the `final_report` asset
-loads the tables and calls `render_report`.
+"""Write the final report: HTML (self-contained, opens offline), PDF, and the CSV exports that go
+with it, from the warehouse tables of a run. No Dagster here: the `final_report` asset loads the
+tables and calls `render_report`.
+
+The report is one `Document` (report/document.py); `presentation.render_html` and
+`presentation.render_pdf` turn the same document into the two files.
 """
 
 from __future__ import annotations
 
-import logging
-import re
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from html import unescape
 from pathlib import Path
 
 import pandas as pd
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup, escape
 
-from wbtip_pipeline.codes import INDICATORS, JURISDICTIONS, REGION
-from wbtip_pipeline.report.context import PRINT_SCHEME, build_context
-from wbtip_pipeline.report.disclosure import publish_harmonised, small_count_cells
+from wbtip_pipeline.presentation.disclosure import publish_harmonised
+from wbtip_pipeline.presentation.document import Document
+from wbtip_pipeline.presentation.facts import Facts
+from wbtip_pipeline.presentation.render_html import DisclosureError, check_disclosure
+from wbtip_pipeline.presentation.render_html import render_html as document_html
+from wbtip_pipeline.region import Region
+from wbtip_pipeline.report.document import build_report
+from wbtip_pipeline.report.sections.recommendations import published_recommendations
+from wbtip_pipeline.vocab import INDICATORS
 from wbtip_pipeline.warehouse import write_bytes_atomic
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
-TEMPLATE = "report.html.j2"
 HTML_NAME = "wbtip_report.html"
 PDF_NAME = "wbtip_report.pdf"
 PUBLISHED_DIR = "published"
+
+__all__ = ["DisclosureError", "ReportResult", "check_disclosure", "render_html", "render_report"]
 
 
 @dataclass
@@ -44,89 +47,22 @@ class ReportResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-class DisclosureError(RuntimeError):
-    """A count cell of the rendered report would show a value from 1 to 4."""
-
-
-def _finalize(value):
-    """Every value printed by the template: escaped, with `{` and `}` as character references so
-    that text from a source can never read as a template expression anywhere downstream."""
-    if isinstance(value, Markup):
-        return value
-    if value is None:
-        return ""
-    return Markup(str(escape(value)).replace("{", "&#123;").replace("}", "&#125;"))
-
-
-def environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(str(templates_dir)),
-        autoescape=select_autoescape(
-            ["html", "j2", "html.j2"], default_for_string=True, default=True
-        ),
-        undefined=StrictUndefined,
-        finalize=_finalize,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return env
-
-
-# every element that shows a count carries the class `count` (table cells, cover figures)
-_COUNT_CELL = re.compile(r'<(?:td|span) class="[^"]*\bcount\b[^"]*">([^<]*)</(?:td|span)>')
-
-
-def check_disclosure(html: str) -> None:
-    """Refuse to publish a page whose count cells show a value from 1 to 4."""
-    bad = small_count_cells(unescape(c) for c in _COUNT_CELL.findall(html))
-    if bad:
-        raise DisclosureError(f"count cells would show {bad[:5]}: disclosure control failed")
-
-
-def _chart_fetcher(charts: dict[str, bytes]):
-    """A URL fetcher that serves the report's own charts and nothing else (the report is
-    self-contained; a stray resource URL fails the rendering instead of going to the network)."""
-
-    def lookup(url: str) -> bytes:
-        scheme, _, key = url.partition(":")
-        if scheme != PRINT_SCHEME or key not in charts:
-            raise ValueError(f"the report fetches no resource but its charts: {url[:60]}")
-        return charts[key]
-
-    try:
-        from weasyprint.urls import URLFetcher, URLFetcherResponse
-    except ImportError:  # WeasyPrint < 70: a function returning a dict
-        return lambda url: {"string": lookup(url), "mime_type": "image/svg+xml"}
-
-    class ChartFetcher(URLFetcher):
-        def __init__(self) -> None:
-            super().__init__(fail_on_errors=True)
-
-        def fetch(self, url, headers=None):
-            return URLFetcherResponse(
-                url, body=lookup(url), headers={"Content-Type": "image/svg+xml"}
-            )
-
-    return ChartFetcher()
-
-
 def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
     write_bytes_atomic(path, frame.to_csv(index=False).encode("utf-8"))
     return path
 
 
-def _published_exports(context: dict, builder, tables: dict, folder: Path) -> list[Path]:
+def _published_exports(f: Facts, tables: dict, folder: Path) -> list[Path]:
     """The CSV files published with the report, under the same disclosure control."""
-    dc = builder.dc
+    dc = f.dc
     written = []
     h = tables.get("harmonised_statistics")
     if h is not None and not h.empty:
         written.append(_write_csv(publish_harmonised(dc, h), folder / "harmonised_statistics.csv"))
     written.append(_write_csv(dc.log_frame(), folder / "secondary_suppressions.csv"))
-    order = {code: i for i, code in enumerate([*JURISDICTIONS, REGION])}
     totals = sorted(
         (cell for cell in dc.values if cell[3:] == ("total", "total", "total", "total")),
-        key=lambda c: (order.get(c[0], len(order)), INDICATORS.index(c[2]), c[1]),
+        key=lambda c: (f.region.order(c[0]), INDICATORS.index(c[2]), c[1]),
     )
     rows = [
         {
@@ -140,12 +76,7 @@ def _published_exports(context: dict, builder, tables: dict, folder: Path) -> li
         for j, year, indicator in [cell[:3]]
     ]
     written.append(_write_csv(pd.DataFrame(rows), folder / "totals_by_jurisdiction_and_year.csv"))
-    items = [
-        item
-        for group in context["recommendations"]["groups"]
-        for by_urgency in group["by_urgency"]
-        for item in by_urgency["recs"]
-    ]
+    items = published_recommendations(f)
     if items:
         # the texts as the report prints them; the evidence as its lines, never the raw values
         recs = pd.DataFrame(
@@ -165,76 +96,60 @@ def _published_exports(context: dict, builder, tables: dict, folder: Path) -> li
     return written
 
 
-@contextmanager
-def _quiet_weasyprint():
-    # WeasyPrint warns about every CSS property it does not support (the screen-only rules)
-    logger = logging.getLogger("weasyprint")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
 def render_html(
-    tables: dict[str, pd.DataFrame], provenance: dict, templates_dir: Path = TEMPLATES_DIR
-):
-    """(html for the browser, html for print, context, builder): the report as one
-    self-contained HTML document; the print version carries the charts as SVG images."""
-    context, builder = build_context(tables, provenance)
-    template = environment(templates_dir).get_template(TEMPLATE)
-    html = template.render(**context, for_print=False)
-    check_disclosure(html)
-    print_html = template.render(**context, for_print=True)
-    check_disclosure(print_html)
-    return html, print_html, context, builder
+    tables: dict[str, pd.DataFrame], provenance: dict, region: Region | None = None
+) -> tuple[str, Document, Facts]:
+    """(the report as one self-contained HTML page, its document, the facts behind it)."""
+    doc, facts, _ = build_report(tables, provenance, region)
+    return document_html(doc), doc, facts
 
 
 def render_report(
     tables: dict[str, pd.DataFrame],
     provenance: dict,
     output_dir: Path,
-    templates_dir: Path = TEMPLATES_DIR,
+    region: Region | None = None,
 ) -> ReportResult:
     """Write `wbtip_report.html`, `wbtip_report.pdf` and `published/*.csv` into `output_dir`
     (the asset passes `<output>/report`).
 
-    `tables` maps warehouse table names to frames (see `context.TABLE_NAMES`; a missing table
-    leaves its sections saying so); `provenance` is {"run_id", "code_version", "source_files":
-    {file name: sha256}, "generated_at"}.
+    `tables` maps warehouse table names to frames (`facts.TABLE_NAMES`; a missing table leaves
+    its sections saying so); `provenance` is {"run_id", "code_version", "source_files": {file
+    name: sha256}, "generated_at"}.
     """
+    from wbtip_pipeline.presentation.render_pdf import render_pdf  # the PDF engine loads late
+
     output_dir = Path(output_dir)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    html, print_html, context, builder = render_html(tables, provenance, Path(templates_dir))
+    html, doc, facts = render_html(tables, provenance, region)
     timings["html_s"] = round(time.perf_counter() - t0, 3)
-
     t1 = time.perf_counter()
-    from weasyprint import HTML
-
-    charts = {f.key: f.chart.svg.encode("utf-8") for f in context["figures"]}
-    with _quiet_weasyprint():
-        document = HTML(
-            string=print_html, base_url=str(output_dir), url_fetcher=_chart_fetcher(charts)
-        ).render()
-        pdf = document.write_pdf()
+    pdf = render_pdf(doc)
     timings["pdf_s"] = round(time.perf_counter() - t1, 3)
 
     # both files only once both rendered: never a new HTML next to a stale PDF
     html_path, pdf_path = output_dir / HTML_NAME, output_dir / PDF_NAME
     write_bytes_atomic(html_path, html.encode("utf-8"))
     write_bytes_atomic(pdf_path, pdf)
-    published = _published_exports(context, builder, tables, output_dir / PUBLISHED_DIR)
+    published = _published_exports(facts, tables, output_dir / PUBLISHED_DIR)
     timings["total_s"] = round(time.perf_counter() - t0, 3)
     return ReportResult(
         html_path=html_path,
         pdf_path=pdf_path,
-        page_count=len(document.pages),
-        chart_count=len(context["figures"]),
-        sections=[s["id"] for s in context["sections"]],
-        table_count=len(context["tables"]),
+        page_count=_page_count(pdf),
+        chart_count=len(doc.figures()),
+        sections=[s.id for s in doc.sections],
+        table_count=len(doc.tables()),
         published_files=published,
-        secondary_suppressions=len(builder.dc.log),
+        secondary_suppressions=len(facts.dc.log),
         timings=timings,
     )
+
+
+def _page_count(pdf: bytes) -> int:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    return len(PdfReader(BytesIO(pdf)).pages)

@@ -15,19 +15,33 @@ import re
 import pandas as pd
 import pandera.pandas as pa
 
-from wbtip_pipeline.codes import INDICATORS, REGION, SPECIAL_COUNTRY_CODES
-from wbtip_pipeline.sources.mechanisms import SCORES
-from wbtip_pipeline.transforms.data_gaps import BREAKDOWNS
-from wbtip_pipeline.transforms.data_gaps import STATUSES as DATA_STATUSES
-from wbtip_pipeline.transforms.flows import DIRECTIONS, FLOW_TYPES
-from wbtip_pipeline.transforms.mechanisms import GAP_TYPES, RANKABLE_COVERAGE, STATUSES
-from wbtip_pipeline.transforms.trends import ATTRITION, SHARES
+from wbtip_pipeline.vocab import (
+    ATTRITION,
+    BREAKDOWNS,
+    DATA_STATUSES,
+    FLOW_DIRECTIONS,
+    FLOW_TYPES,
+    GAP_TYPES,
+    INDICATORS,
+    ISO3_PATTERN,
+    MECHANISM_STATUSES,
+    MIN_SHARED_GAP,
+    OPPORTUNITY_TYPES,
+    RANKABLE_COVERAGE,
+    REGION_CODE_PATTERN,
+    SCORES,
+    SHARES,
+    TREND_DIRECTIONS,
+)
+from wbtip_pipeline.vocab import SPECIAL_COUNTRY_CODES as _SPECIAL
 
-DIRECTIONS_OF_TREND = ("rising", "falling", "stable", "insufficient_data")
-OPPORTUNITY_TYPES = ("shared_gap", "bilateral_flow")
 _TOL = 1e-9
-_PLACE = rf"^([A-Z]{{3}}|{REGION})$"
-_COUNTRY = r"^[A-Z]{3}$|^(" + "|".join(SPECIAL_COUNTRY_CODES) + ")$"
+_ISO3 = rf"^{ISO3_PATTERN}$"
+# a member's code, or the code of the region's aggregate rows (its short name in region.yaml)
+_PLACE = rf"^({ISO3_PATTERN}|{REGION_CODE_PATTERN})$"
+_COUNTRY = rf"^{ISO3_PATTERN}$|^(" + "|".join(_SPECIAL) + ")$"
+# how the region's rows are named in the descriptions (the code itself: the data dictionary)
+_REGION = "the region's code"
 _YEARS_TEXT = r"^(\d{4}(,\d{4})*)?$"
 
 
@@ -49,7 +63,7 @@ def _implies(name: str, condition, consequence) -> pa.Check:
 def _jurisdiction(
     description: str = "ISO 3166-1 alpha-3 code of the jurisdiction (XKX: Kosovo)",
 ) -> pa.Column:
-    return pa.Column(str, pa.Check.str_matches(r"^[A-Z]{3}$"), description=description)
+    return pa.Column(str, pa.Check.str_matches(_ISO3), description=description)
 
 
 def _year(description: str = "the year the figures describe", nullable: bool = False) -> pa.Column:
@@ -103,15 +117,15 @@ def _ratio_columns() -> dict[str, pa.Column]:
             columns[f"{share}_share_{bound}"] = _share(
                 f"{bound} bound of the share of {_SHARE_TEXT[share]} in the row's count: "
                 "[low_num / high_total, high_num / low_total] clipped to [0, 1]; empty when the "
-                "breakdown is not reported or the total's low bound is 0. For WB6: pooled over the "
-                "jurisdictions reporting both the breakdown and the total"
+                "breakdown is not reported or the total's low bound is 0. For the region: pooled over "
+                "the jurisdictions reporting both the breakdown and the total"
             )
     for measure, _, _ in ATTRITION:
         for bound in ("low", "high"):
             columns[f"{measure}_{bound}"] = _float(
                 f"{bound} bound of {_ATTRITION_TEXT[measure]}: [low_num / high_den, high_num / "
                 "low_den]; empty when either is not reported or the denominator's low bound is 0. "
-                "For WB6: pooled over the jurisdictions reporting both",
+                "For the region: pooled over the jurisdictions reporting both",
                 pa.Check.ge(0.0),
             )
     return columns
@@ -126,7 +140,8 @@ def _yoy_within_bounds(df: pd.DataFrame) -> pd.Series:
 
 def _region_lists(df: pd.DataFrame) -> pd.Series:
     listed = df["jurisdictions_reporting"].str.split(",").str.len()
-    own = (df["jurisdiction"] == REGION) | (df["jurisdictions_reporting"] == df["jurisdiction"])
+    region = ~df["jurisdiction"].str.fullmatch(ISO3_PATTERN)
+    own = region | (df["jurisdictions_reporting"] == df["jurisdiction"])
     return own & (listed == df["n_jurisdictions_reporting"])
 
 
@@ -136,8 +151,8 @@ trends_schema = pa.DataFrameSchema(
             str,
             pa.Check.str_matches(_PLACE),
             description=(
-                f"ISO 3166-1 alpha-3 code of the jurisdiction (XKX: Kosovo), or {REGION} for the "
-                f"region"
+                f"ISO 3166-1 alpha-3 code of the jurisdiction (XKX: Kosovo), or {_REGION} for "
+                "the region's rows"
             ),
         ),
         "year": _year(),
@@ -147,7 +162,7 @@ trends_schema = pa.DataFrameSchema(
         "jurisdictions_reporting": pa.Column(
             str,
             description=(
-                f"the jurisdictions whose figures make up the row, comma-joined; for {REGION}, "
+                "the jurisdictions whose figures make up the row, comma-joined; for the region, "
                 "those that reported this indicator in this year (the others are not counted as 0)"
             ),
         ),
@@ -259,7 +274,7 @@ trends_schema = pa.DataFrameSchema(
     ordered=True,
     name="trends",
     description=(
-        f"One row per jurisdiction (and {REGION} for the region) x year x indicator reported: the "
+        "One row per jurisdiction (and the region) x year x indicator reported: the "
         "count as bounds, the rate per 100,000, year-on-year change, 3-year rolling mean, shares "
         "among the counted persons and criminal-justice attrition, all as bounds."
     ),
@@ -287,12 +302,12 @@ def _window_counts(df: pd.DataFrame) -> pd.Series:
 trend_summary_schema = pa.DataFrameSchema(
     {
         "jurisdiction": pa.Column(
-            str, pa.Check.str_matches(_PLACE), description=f"jurisdiction code, or {REGION}"
+            str, pa.Check.str_matches(_PLACE), description=f"jurisdiction code, or {_REGION}"
         ),
         "indicator": pa.Column(str, pa.Check.isin(INDICATORS), description="what is counted"),
         "direction": pa.Column(
             str,
-            pa.Check.isin(DIRECTIONS_OF_TREND),
+            pa.Check.isin(TREND_DIRECTIONS),
             description=(
                 "rising, falling or stable by the method's 95% interval; insufficient_data when "
                 "the data cannot tell (see reason)"
@@ -355,7 +370,7 @@ trend_summary_schema = pa.DataFrameSchema(
     ordered=True,
     name="trend_summary",
     description=(
-        f"One row per jurisdiction (and {REGION}) x indicator: the direction of the series over "
+        "One row per jurisdiction (and the region) x indicator: the direction of the series over "
         "its five most recent reported years, with the slope, its 95% interval and the years used."
     ),
 )
@@ -400,7 +415,7 @@ victim_flows_schema = pa.DataFrameSchema(
         "year": _year(),
         "direction": pa.Column(
             str,
-            pa.Check.isin(DIRECTIONS),
+            pa.Check.isin(FLOW_DIRECTIONS),
             description=(
                 "inbound_detection (citizenship rows: foreigners and nationals detected by the "
                 "jurisdiction) or repatriation (its nationals detected abroad and repatriated: "
@@ -411,7 +426,7 @@ victim_flows_schema = pa.DataFrameSchema(
             str,
             pa.Check.isin(FLOW_TYPES),
             description=(
-                "domestic (origin = destination), intra_regional (both among the six), "
+                "domestic (origin = destination), intra_regional (both members of the region), "
                 "extra_regional (one side outside the region), unknown (ABROAD, UNKNOWN or a "
                 "former state)"
             ),
@@ -510,7 +525,7 @@ mechanism_scores_schema = pa.DataFrameSchema(
         "title": pa.Column(str, description="what the item asks for"),
         "status": pa.Column(
             str,
-            pa.Check.isin(STATUSES),
+            pa.Check.isin(MECHANISM_STATUSES),
             description=(
                 "known (a score), unknown (no assessment: not 0), conflict (the latest year's "
                 "sources disagree)"
@@ -633,7 +648,7 @@ mechanism_domain_scores_schema = pa.DataFrameSchema(
     name="mechanism_domain_scores",
     description=(
         "One row per jurisdiction x checklist domain: the mean known score, its coverage (share "
-        "of items known) and a rank only where coverage is at least 80%."
+        f"of items known) and a rank only where coverage is at least {RANKABLE_COVERAGE:.0%}."
     ),
 )
 
@@ -852,7 +867,7 @@ def _evidence_list(text: str) -> bool:
 
 def _opportunity_shape(df: pd.DataFrame) -> pd.Series:
     listed = df["jurisdictions"].str.split(",").str.len() == df["n_jurisdictions"]
-    shared = (df["opportunity_type"] == "shared_gap") & (df["n_jurisdictions"] >= 3)
+    shared = (df["opportunity_type"] == "shared_gap") & (df["n_jurisdictions"] >= MIN_SHARED_GAP)
     pair = (
         (df["opportunity_type"] == "bilateral_flow")
         & (df["n_jurisdictions"] == 2)
@@ -867,7 +882,7 @@ regional_opportunities_schema = pa.DataFrameSchema(
             str,
             pa.Check.isin(OPPORTUNITY_TYPES),
             description=(
-                "shared_gap (an item that is a gap in three or more jurisdictions: a regional "
+                f"shared_gap (an item that is a gap in {MIN_SHARED_GAP} or more jurisdictions: a regional "
                 "programme) or bilateral_flow (two jurisdictions linked by recent victim flows: "
                 "bilateral cooperation)"
             ),
@@ -945,7 +960,7 @@ regional_opportunities_schema = pa.DataFrameSchema(
     ordered=True,
     name="regional_opportunities",
     description=(
-        "One row per opportunity for regional action: a mechanism gap shared by three or more "
+        f"One row per opportunity for regional action: a mechanism gap shared by {MIN_SHARED_GAP} or more "
         "jurisdictions, or a pair of jurisdictions linked by recent intra-regional victim flows, "
         "with the evidence rows behind it."
     ),

@@ -7,20 +7,22 @@ import re
 import pandas as pd
 import pandera.pandas as pa
 
-from wbtip_pipeline.codes import (
+from wbtip_pipeline.vocab import (
     AGES,
     CATEGORIES,
     COUNTRY_DIMENSIONS,
     DIMENSIONS,
     FIRST_YEAR,
     INDICATORS,
+    ISO3_PATTERN,
+    SEVERITIES,
     SEXES,
     SPECIAL_COUNTRY_CODES,
 )
 
 HARMONISED_KEY = ["jurisdiction", "year", "indicator", "dimension", "category", "sex", "age"]
 HARMONISED_COLUMNS = [*HARMONISED_KEY, "value_low", "value_high", "source_files"]
-_ISO3 = re.compile(r"^[A-Z]{3}$")
+_ISO3 = re.compile(rf"^{ISO3_PATTERN}$")
 
 
 def _category_valid(df: pd.DataFrame) -> pd.Series:
@@ -89,8 +91,6 @@ harmonised_schema = pa.DataFrameSchema(
         "figures of every jurisdiction in one set of codes, counts as intervals."
     ),
 )
-
-SEVERITIES = ("error", "warning")
 
 data_quality_schema = pa.DataFrameSchema(
     {

@@ -8,11 +8,13 @@ still free text here; harmonisation maps them to ISO codes.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Protocol
 
 import pandas as pd
 import pandera.pandas as pa
 
-from wbtip_pipeline.codes import (
+from wbtip_pipeline.validation import Finding, validate
+from wbtip_pipeline.vocab import (
     AGES,
     CATEGORIES,
     COUNTRY_DIMENSIONS,
@@ -22,8 +24,6 @@ from wbtip_pipeline.codes import (
     PLAUSIBLE_MAX,
     SEXES,
 )
-from wbtip_pipeline.sources.config import SourceConfig
-from wbtip_pipeline.validation import Finding, validate
 
 RULE_FILE = "the file could not be read"
 RULE_INDICATOR = "not a known indicator label (is the label mapped in the config, or garbled by a wrong encoding?)"
@@ -99,8 +99,15 @@ def raw_schema(current_year: int | None = None) -> pa.DataFrameSchema:
 _WIDE = {RULE_CATEGORY: "category", RULE_YEAR_FILE: "year"}
 
 
+class NationalColumns(Protocol):
+    """What validation needs of a jurisdiction's config (`sources.config.SourceConfig`): the
+    national name of a canonical column, for the findings."""
+
+    def column_name(self, canonical: str) -> str: ...
+
+
 def validate_raw(
-    frame: pd.DataFrame, cfg: SourceConfig, current_year: int | None = None
+    frame: pd.DataFrame, cfg: NationalColumns, current_year: int | None = None
 ) -> list[Finding]:
     """Findings of the raw schema, located by file, row and the national column name."""
 

@@ -1,6 +1,7 @@
 """Schemas of the recommendation tables: `recommendations` (one row per evidence-linked
-recommendation) and `recommendation_changes` (against the previous materialisation).
-`RECOMMENDATION_SCHEMAS` maps each table name to its schema.
+recommendation) and `recommendation_changes` (against the previous materialisation, with the
+regional validation workshop's status of each id). `RECOMMENDATION_SCHEMAS` maps each table name
+to its schema.
 
 The rules behind the rows live in `wbtip_pipeline/rules/recommendations.yaml`; how they are
 applied, the id and the priority score: `transforms/recommendations.py`.
@@ -14,21 +15,24 @@ import re
 import pandas as pd
 import pandera.pandas as pa
 
-from wbtip_pipeline.transforms.recommendations import (
+from wbtip_pipeline.vocab import (
     BANNED_PHRASES,
     CHANGES,
     DOMAINS,
     ID_HEX,
+    ISO3_PATTERN,
     MAX_WORDS,
     REGIONAL,
+    REJECTED_CHANGE,
     TOP_PRIORITIES,
     URGENCIES,
     URGENCY_VERBS,
+    WORKSHOP_STATUSES,
 )
 
 _ID = rf"^REC-[0-9a-f]{{{ID_HEX}}}$"
-_PLACE = rf"^([A-Z]{{3}}|{REGIONAL})$"
-_SUMMARISES = r"^([A-Z]{3}(,[A-Z]{3})+)?$"
+_PLACE = rf"^({ISO3_PATTERN}|{REGIONAL})$"
+_SUMMARISES = rf"^({ISO3_PATTERN}(,{ISO3_PATTERN})+)?$"
 _VERBS = tuple(URGENCY_VERBS.values())
 _HTML = re.compile(r"<[A-Za-z/!]")
 
@@ -245,6 +249,8 @@ recommendations_schema = pa.DataFrameSchema(
     ),
 )
 
+# One schema for the table, written by `compute_recommendation_changes` (every id
+# `not_discussed`) and completed by `mark_rejected_changes` (transforms/recommendation_status.py).
 recommendation_changes_schema = pa.DataFrameSchema(
     {
         "recommendation_id": pa.Column(
@@ -256,10 +262,12 @@ recommendation_changes_schema = pa.DataFrameSchema(
         "rule_id": pa.Column(str, description="the rule that made it"),
         "change": pa.Column(
             str,
-            pa.Check.isin(CHANGES),
+            pa.Check.isin((*CHANGES, REJECTED_CHANGE)),
             description=(
                 "new (not in the previous materialisation), unchanged (in both), resolved (only "
-                "in the previous one: its evidence is gone)"
+                "in the previous one: its evidence is gone), rejected (only in the previous one, "
+                "and the workshop rejected it: gone because the workshop said no, not because "
+                "the gap closed)"
             ),
         ),
         "text": pa.Column(str, description="the text (for resolved ones: as it was)"),
@@ -272,11 +280,24 @@ recommendation_changes_schema = pa.DataFrameSchema(
                 "the id)"
             ),
         ),
+        "workshop_status": pa.Column(
+            str,
+            pa.Check.isin(WORKSHOP_STATUSES),
+            description="the workshop's status of the id (recommendation_status), or not_discussed",
+        ),
     },
     checks=[
         pa.Check(
             lambda df: ~df["text_changed"] | (df["change"] == "unchanged"),
             error="only an unchanged recommendation can have changed words",
+        ),
+        pa.Check(
+            lambda df: (df["change"] != REJECTED_CHANGE) | (df["workshop_status"] == "rejected"),
+            error="a change is 'rejected' only where the workshop rejected the recommendation",
+        ),
+        pa.Check(
+            lambda df: (df["change"] != "resolved") | (df["workshop_status"] != "rejected"),
+            error="a recommendation the workshop rejected is 'rejected', not 'resolved'",
         ),
     ],
     unique=["recommendation_id"],
@@ -285,7 +306,8 @@ recommendation_changes_schema = pa.DataFrameSchema(
     name="recommendation_changes",
     description=(
         "One row per recommendation id of the current or the previous materialisation: new, "
-        "unchanged or resolved, so that a refresh after new statistics shows what changed."
+        "unchanged or resolved, so that a refresh after new statistics shows what changed. With "
+        "the regional validation workshop's status of each id (mark_rejected_changes)."
     ),
 )
 

@@ -2,7 +2,7 @@
 
 import pandera.pandas as pa
 
-from wbtip_pipeline.codes import FIRST_YEAR
+from wbtip_pipeline.vocab import FIRST_YEAR, TIERS
 
 population_schema = pa.DataFrameSchema(
     {
@@ -15,8 +15,6 @@ population_schema = pa.DataFrameSchema(
     name="population_worldbank",
     description="One row per jurisdiction x year: total population (World Bank SP.POP.TOTL).",
 )
-
-TIERS = ("Tier 1", "Tier 2", "Tier 2 Watch List", "Tier 3", "Special Case")
 
 us_tip_tiers_schema = pa.DataFrameSchema(
     {

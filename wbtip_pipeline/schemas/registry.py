@@ -4,20 +4,15 @@ import pandera.pandas as pa
 
 from wbtip_pipeline.schemas.analytics import ANALYTICS_SCHEMAS
 from wbtip_pipeline.schemas.harmonised import data_quality_schema, harmonised_schema
+from wbtip_pipeline.schemas.recommendations import RECOMMENDATION_SCHEMAS
+from wbtip_pipeline.schemas.workshop import WORKSHOP_SCHEMAS
 
 
 def table_schemas() -> dict[str, pa.DataFrameSchema]:
-    schemas = {
+    return {
         "harmonised_statistics": harmonised_schema,
         "data_quality_issues": data_quality_schema,
         **ANALYTICS_SCHEMAS,
-    }
-    from wbtip_pipeline.schemas.recommendations import RECOMMENDATION_SCHEMAS
-    from wbtip_pipeline.schemas.workshop import WORKSHOP_SCHEMAS, recommendation_changes_schema
-
-    return {
-        **schemas,
         **RECOMMENDATION_SCHEMAS,
-        "recommendation_changes": recommendation_changes_schema,
         **WORKSHOP_SCHEMAS,
     }

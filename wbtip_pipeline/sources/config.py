@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from wbtip_pipeline.region import member_files
+
 CONFIG_DIR = Path(__file__).parent / "configs"
 LAYOUTS = ("long_csv", "year_columns_workbook", "sex_columns_csv", "nested_json")
 
@@ -93,4 +95,4 @@ def _load(path: Path) -> SourceConfig:
 @cache
 def load_configs(config_dir: Path = CONFIG_DIR) -> dict[str, SourceConfig]:
     """All jurisdiction configs, keyed by ISO code, in alphabetical order."""
-    return {p.stem: _load(p) for p in sorted(config_dir.glob("*.yaml"))}
+    return {p.stem: _load(p) for p in member_files(config_dir)}

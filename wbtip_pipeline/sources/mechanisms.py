@@ -19,12 +19,10 @@ import pandas as pd
 import pandera.pandas as pa
 import yaml
 
-from wbtip_pipeline.codes import FIRST_YEAR
 from wbtip_pipeline.sources.readers import sha256_of
 from wbtip_pipeline.validation import Finding, validate
+from wbtip_pipeline.vocab import FIRST_YEAR, SCORES
 
-SCORES = (0, 1, 2)
-SCORE_MEANINGS = {0: "not met", 1: "partly met", 2: "met in law and practice"}
 CHECKLIST_COLUMNS = ["item_id", "domain", "title", "legal_basis", "evidence_of_met"]
 ASSESSMENT_COLUMNS = [
     "jurisdiction",

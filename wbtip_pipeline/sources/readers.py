@@ -21,13 +21,13 @@ from typing import Any
 
 import pandas as pd
 
-from wbtip_pipeline.codes import (
+from wbtip_pipeline.sources.config import SourceConfig
+from wbtip_pipeline.vocab import (
     COUNTRY_DIMENSIONS,
     SUPPRESSED_HIGH,
     SUPPRESSED_LOW,
     SUPPRESSED_TEXT,
 )
-from wbtip_pipeline.sources.config import SourceConfig
 
 RAW_COLUMNS = [
     "jurisdiction",

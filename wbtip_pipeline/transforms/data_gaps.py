@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from wbtip_pipeline.codes import INDICATORS, JURISDICTIONS, REGION
+from wbtip_pipeline.region import Region, load_region
 from wbtip_pipeline.transforms.trends import join_files
+from wbtip_pipeline.vocab import BREAKDOWNS, INDICATORS
 
-BREAKDOWNS = ("total", "sex", "age", "exploitation", "citizenship", "repatriation")
-STATUSES = ("exact", "partly_suppressed", "suppressed_only", "not_reported")
+# BREAKDOWNS and the statuses (`vocab.DATA_STATUSES`) are the code lists of the data_gaps table.
 DATA_GAP_COLUMNS = [
     "jurisdiction",
     "indicator",
@@ -66,16 +66,21 @@ def _cells(h: pd.DataFrame) -> pd.DataFrame:
 
 
 def compute_data_gaps(
-    harmonised: pd.DataFrame, jurisdictions: list[str] | None = None
+    harmonised: pd.DataFrame,
+    jurisdictions: list[str] | None = None,
+    region: Region | None = None,
 ) -> pd.DataFrame:
     """One row per jurisdiction x indicator x breakdown x year of the regional year range.
 
-    `jurisdictions`: those to cover (default: the six of `codes.JURISDICTIONS` and any other in
-    the data), so that a jurisdiction with no rows at all still shows as not reported.
+    `region`: default `load_region()`; rows of its own code are not a jurisdiction's.
+    `jurisdictions`: those to cover (default: the region's members, then any other in the data),
+    so that a jurisdiction with no rows at all still shows as not reported.
     """
-    h = harmonised[harmonised["jurisdiction"] != REGION]
+    region = load_region() if region is None else region
+    h = harmonised[harmonised["jurisdiction"] != region.code]
     if jurisdictions is None:
-        jurisdictions = [*JURISDICTIONS, *sorted(set(h["jurisdiction"]) - set(JURISDICTIONS))]
+        members = list(region.codes)
+        jurisdictions = [*members, *sorted(set(h["jurisdiction"]) - set(members))]
     cells = _cells(h)
     cells = cells.assign(suppressed=cells["value_low"] != cells["value_high"])
     key = ["jurisdiction", "indicator", "breakdown", "year"]

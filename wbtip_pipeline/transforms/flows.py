@@ -9,26 +9,30 @@ Two kinds of rows of `harmonised_statistics` (victims detected, sex and age `tot
   and the destination the country repatriated from; `direction` = `repatriation`.
 
 `flow_type`: `domestic` when origin = destination; `intra_regional` when both are jurisdictions
-of the region (the six, and any jurisdiction added by configuration); `extra_regional` when one
-side is outside it; `unknown` when a side is not a known country (`ABROAD`, `UNKNOWN`, or a
-former state such as `YUG` whose successors lie on both sides of the regional border).
+of the region (the members of `region.load_region()`, one per jurisdiction config, and any other
+jurisdiction in the data); `extra_regional` when one side is outside it; `unknown` when a side is
+not a known country (`ABROAD`, `UNKNOWN`, or a former state of `region.former_codes` such as
+`YUG`, whose successors lie on both sides of the regional border).
 The keys of the harmonised row (jurisdiction, year, indicator, dimension, category) stay on
 every flow so that a reader can find the figure it came from.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 
-from wbtip_pipeline.codes import JURISDICTIONS, SPECIAL_COUNTRY_CODES
+from wbtip_pipeline.region import Region, load_region
+from wbtip_pipeline.vocab import SPECIAL_COUNTRY_CODES
 
 INDICATOR = "victims_detected"
-# Former states whose successors include jurisdictions of the region: a citizenship of `YUG`
-# (or `SCG`) cannot be told national or foreign, inside or outside the region.
-FORMER_REGIONAL_CODES = ("YUG", "SCG")
+# Former states whose successors include jurisdictions of the region (`former_codes` of
+# region.yaml): a citizenship of `YUG` (or `SCG`) cannot be told national or foreign, inside or
+# outside the region. The configured region's, as at import; the functions take the region's own.
+FORMER_REGIONAL_CODES = tuple(load_region().former_codes)
+# dimension -> direction (vocab.FLOW_DIRECTIONS)
 DIRECTION_OF_DIMENSION = {"citizenship": "inbound_detection", "repatriation": "repatriation"}
-FLOW_TYPES = ("domestic", "intra_regional", "extra_regional", "unknown")
-DIRECTIONS = ("inbound_detection", "repatriation")
 
 FLOWS_COLUMNS = [
     "origin",
@@ -50,9 +54,13 @@ FLOWS_COLUMNS = [
 ]
 
 
-def classify_flow(origin: str, destination: str, region: set[str]) -> str:
-    """The flow type of one origin -> destination pair (module docstring)."""
-    unplaceable = {*SPECIAL_COUNTRY_CODES, *FORMER_REGIONAL_CODES}
+def classify_flow(
+    origin: str, destination: str, region: set[str], former: Iterable[str] | None = None
+) -> str:
+    """The flow type of one origin -> destination pair (module docstring); `former`: the former
+    states' codes (default: those of `load_region()`)."""
+    former = load_region().former_codes if former is None else former
+    unplaceable = {*SPECIAL_COUNTRY_CODES, *former}
     if origin in unplaceable or destination in unplaceable:
         return "unknown"
     if origin == destination:
@@ -63,16 +71,22 @@ def classify_flow(origin: str, destination: str, region: set[str]) -> str:
 
 
 def compute_victim_flows(
-    harmonised: pd.DataFrame, region: set[str] | frozenset[str] | None = None
+    harmonised: pd.DataFrame, region: Region | Iterable[str] | None = None
 ) -> pd.DataFrame:
     """One row per origin x destination x year x direction, with the count's bounds.
 
-    `region`: the codes of the region's jurisdictions (default: the six of `codes.JURISDICTIONS`
-    and any other jurisdiction in the data, i.e. one added by configuration).
+    `region`: the region (default: `load_region()`, the jurisdiction configs), whose members and
+    any other jurisdiction in the data make up the region's side, and whose former codes are
+    unplaceable; or the codes of the region's jurisdictions themselves.
     """
     if region is None:
-        region = set(JURISDICTIONS) | set(harmonised["jurisdiction"])
-    region = set(region)
+        region = load_region()
+    if isinstance(region, Region):
+        former = set(region.former_codes)
+        region = set(region.codes) | set(harmonised["jurisdiction"])
+    else:
+        former = set(load_region().former_codes)
+        region = set(region)
     h = harmonised
     rows = h[
         (h["indicator"] == INDICATOR)
@@ -85,7 +99,7 @@ def compute_victim_flows(
     rows["destination"] = rows["jurisdiction"].where(inbound, rows["category"])
     rows["direction"] = rows["dimension"].map(DIRECTION_OF_DIMENSION)
     rows["flow_type"] = [
-        classify_flow(o, d, region)
+        classify_flow(o, d, region, former)
         for o, d in zip(rows["origin"], rows["destination"], strict=True)
     ]
     rows["intra_regional"] = rows["flow_type"] == "intra_regional"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from wbtip_pipeline.codes import COUNTRY_DIMENSIONS
-from wbtip_pipeline.countries import UNKNOWN, country_code
+from wbtip_pipeline.countries import country_code
 from wbtip_pipeline.schemas.harmonised import (
     DATA_QUALITY_COLUMNS,
     HARMONISED_COLUMNS,
     HARMONISED_KEY,
 )
+from wbtip_pipeline.vocab import COUNTRY_DIMENSIONS, UNKNOWN
 
 
 def map_countries(raw: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:

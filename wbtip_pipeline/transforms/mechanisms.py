@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from wbtip_pipeline.codes import JURISDICTIONS
-from wbtip_pipeline.sources.mechanisms import SCORES
+from wbtip_pipeline.region import Region, load_region
+from wbtip_pipeline.vocab import RANKABLE_COVERAGE, SCORES
 
-RANKABLE_COVERAGE = 0.8
-STATUSES = ("known", "unknown", "conflict")
-GAP_TYPES = ("not_met", "partly_met", "no_evidence", "conflict")
+# The statuses (`vocab.MECHANISM_STATUSES`) and gap types (`vocab.GAP_TYPES`) are the code lists
+# of mechanism_scores and mechanism_gaps; RANKABLE_COVERAGE a contract parameter of both.
 EVIDENCE_SEPARATOR = " | "
 
 SCORE_COLUMNS = [
@@ -92,13 +91,17 @@ def _year_scores(usable: pd.DataFrame) -> pd.DataFrame:
 
 
 def compute_mechanism_scores(
-    assessments: pd.DataFrame, checklist: pd.DataFrame, jurisdictions: list[str] | None = None
+    assessments: pd.DataFrame,
+    checklist: pd.DataFrame,
+    jurisdictions: list[str] | None = None,
+    region: Region | None = None,
 ) -> pd.DataFrame:
     """One row per jurisdiction x checklist item: status (`known`, `unknown`, `conflict`), the
     latest score with its year and evidence, and its change against the earliest agreed score.
 
     `jurisdictions`: those to cover (default: every jurisdiction in `assessments`, so a file
     with problems still yields its items as unknown); every checklist item gets a row.
+    `region`: orders the rows, its members first (default: `load_region()`).
     """
     if jurisdictions is None:
         jurisdictions = sorted(set(assessments["jurisdiction"].dropna()))
@@ -132,20 +135,19 @@ def compute_mechanism_scores(
     earlier = (out["status"] == "known") & (out["earliest_year"] < out["year"])
     out["change_since_earliest"] = (out["score"] - out["earliest_score"]).where(earlier)
     out["n_assessments"] = out["n_assessments"].fillna(0)
-    return _typed_scores(out)
+    return _typed_scores(out, load_region() if region is None else region)
 
 
-def _typed_scores(out: pd.DataFrame) -> pd.DataFrame:
+def _typed_scores(out: pd.DataFrame, region: Region) -> pd.DataFrame:
     out = out.reindex(columns=SCORE_COLUMNS)
     nullable_ints = ["score", "year", "earliest_year", "earliest_score", "change_since_earliest"]
     out = out.astype({c: "Int64" for c in nullable_ints} | {"n_assessments": "int64"})
     for col in SCORE_COLUMNS:
         if col not in nullable_ints and col != "n_assessments":
             out[col] = out[col].astype(object).where(out[col].notna(), None)
-    order = {code: i for i, code in enumerate(JURISDICTIONS)}
     out = out.sort_values(
         ["jurisdiction", "item_id"],
-        key=lambda s: s.map(order).fillna(len(order)) if s.name == "jurisdiction" else s,
+        key=lambda s: s.map(region.order) if s.name == "jurisdiction" else s,
     )
     return out.reset_index(drop=True)
 

@@ -15,10 +15,9 @@ import json
 
 import pandas as pd
 
-from wbtip_pipeline.codes import JURISDICTIONS
+from wbtip_pipeline.region import Region, load_region
+from wbtip_pipeline.vocab import MIN_SHARED_GAP, SHARED_GAP_TYPES
 
-MIN_SHARED_GAP = 3
-GAP_TYPES = ("not_met", "partly_met")
 OPPORTUNITY_COLUMNS = [
     "opportunity_type",
     "key",
@@ -67,8 +66,9 @@ def _records(rows: pd.DataFrame, columns: list[str]) -> str:
     )
 
 
-def _name(code: str) -> str:
-    return f"{JURISDICTIONS[code]} ({code})" if code in JURISDICTIONS else code
+def _name(code: str, region: Region) -> str:
+    member = region.member(code)
+    return f"{member.name} ({code})" if member is not None else code
 
 
 def _victims(low: int, high: int) -> str:
@@ -83,8 +83,8 @@ def _years(values: pd.Series) -> str:
     return ",".join(str(int(y)) for y in sorted(set(values.dropna())))
 
 
-def _shared_gaps(mechanism_gaps: pd.DataFrame) -> list[dict]:
-    gaps = mechanism_gaps[mechanism_gaps["gap_type"].isin(GAP_TYPES)]
+def _shared_gaps(mechanism_gaps: pd.DataFrame, region: Region) -> list[dict]:
+    gaps = mechanism_gaps[mechanism_gaps["gap_type"].isin(SHARED_GAP_TYPES)]
     out = []
     for item_id, rows in gaps.sort_values(["item_id", "jurisdiction"]).groupby("item_id"):
         jurisdictions = sorted(set(rows["jurisdiction"]))
@@ -94,8 +94,12 @@ def _shared_gaps(mechanism_gaps: pd.DataFrame) -> list[dict]:
         title = rows["title"].iloc[0]
         description = (
             f"{item_id} ({title}) is not fully met in {len(jurisdictions)} jurisdictions: "
-            f"{', '.join(map(_name, jurisdictions))}"
-            + (f"; not met at all in {', '.join(map(_name, not_met))}" if not_met else "")
+            f"{', '.join(_name(c, region) for c in jurisdictions)}"
+            + (
+                f"; not met at all in {', '.join(_name(c, region) for c in not_met)}"
+                if not_met
+                else ""
+            )
             + ". A candidate for a regional programme."
         )
         out.append(
@@ -112,7 +116,7 @@ def _shared_gaps(mechanism_gaps: pd.DataFrame) -> list[dict]:
     return out
 
 
-def _bilateral_flows(victim_flows: pd.DataFrame, recent_years: int) -> list[dict]:
+def _bilateral_flows(victim_flows: pd.DataFrame, recent_years: int, region: Region) -> list[dict]:
     flows = victim_flows[victim_flows["flow_type"] == "intra_regional"]
     if flows.empty:
         return []
@@ -130,7 +134,8 @@ def _bilateral_flows(victim_flows: pd.DataFrame, recent_years: int) -> list[dict
         )
         years = _years(rows["year"])
         description = (
-            f"Victims moved between {_name(a)} and {_name(b)} ({', '.join(directions)}) in "
+            f"Victims moved between {_name(a, region)} and {_name(b, region)} "
+            f"({', '.join(directions)}) in "
             f"{years.replace(',', ', ')}: {_victims(low, high)} in {len(rows)} reported flows. "
             "A candidate for bilateral cooperation, e.g. joint identification procedures."
         )
@@ -152,11 +157,18 @@ def _bilateral_flows(victim_flows: pd.DataFrame, recent_years: int) -> list[dict
 
 
 def compute_regional_opportunities(
-    mechanism_gaps: pd.DataFrame, victim_flows: pd.DataFrame, recent_years: int = 5
+    mechanism_gaps: pd.DataFrame,
+    victim_flows: pd.DataFrame,
+    recent_years: int = 5,
+    region: Region | None = None,
 ) -> pd.DataFrame:
     """One row per opportunity: a shared mechanism gap (key: item_id) or a bilateral flow
-    (key: the two jurisdiction codes, sorted, e.g. `ALB-MKD`), with its evidence rows as JSON."""
-    rows = _shared_gaps(mechanism_gaps) + _bilateral_flows(victim_flows, recent_years)
+    (key: the two jurisdiction codes, sorted, e.g. `ALB-MKD`), with its evidence rows as JSON.
+    `region` names the members in the descriptions (default: `load_region()`)."""
+    region = load_region() if region is None else region
+    rows = _shared_gaps(mechanism_gaps, region) + _bilateral_flows(
+        victim_flows, recent_years, region
+    )
     out = pd.DataFrame(rows, columns=OPPORTUNITY_COLUMNS)
     out = out.astype({"n_jurisdictions": "int64", "victims_low": "Int64", "victims_high": "Int64"})
     out["confirmed"] = out["confirmed"].astype("boolean")

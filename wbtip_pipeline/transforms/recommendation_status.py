@@ -4,7 +4,8 @@ Grain of `recommendation_status`: one row per recommendation id of the `recommen
 given (pass the union of the previous and the current materialisation, `union_recommendations`,
 so that a decision on a recommendation that has since disappeared keeps its status).
 
-Rules (the feedback schema, `schemas/workshop.py`, reports the same rules as findings):
+Rules (the feedback schema, `schemas/workshop.py`, reports the same rules as findings; the
+code lists are in `vocab.py`):
 
 1. A feedback row is a decision when its `decision` cell is `agreed`, `amended` or `rejected`;
    the reader skips rows with an empty decision (not discussed).
@@ -25,21 +26,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date, datetime
 
 import pandas as pd
 
-DECISIONS = ("agreed", "amended", "rejected")
-NOT_DISCUSSED = "not_discussed"
-STATUSES = (*DECISIONS, NOT_DISCUSSED)
+from wbtip_pipeline.schemas.workshop import amended_has_text, rejected_has_reason
+from wbtip_pipeline.validation import date_parses, iso_date
+from wbtip_pipeline.vocab import DECISIONS, NOT_DISCUSSED, REJECTED_CHANGE
+
 STATUS_LABELS = {
     "agreed": "agreed",
     "amended": "amended",
     "rejected": "rejected",
     NOT_DISCUSSED: "not yet discussed",
 }
-# The `change` a resolved recommendation takes when the workshop rejected it.
-REJECTED_CHANGE = "rejected"
 
 STATUS_COLUMNS = [
     "recommendation_id",
@@ -58,64 +57,10 @@ STATUS_COLUMNS = [
 ]
 _DECISION_FIELDS = STATUS_COLUMNS[3:-1]
 
-DATE_HINT = "write it as 2026-05-12 or 12.05.2026"
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$")
-# day first, as dates are written in the region; a trailing dot (12.05.2026.) is usual in
-# Bosnian, Croatian, Montenegrin and Serbian
-_DAY_FIRST = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})\.?$")
 _ROW_NUMBER = re.compile(r"row (\d+)")
 
 
-# --- cell rules, shared with the feedback schema ----------------------------------------------
-
-
-def parse_date(value) -> date | None:
-    """A date from a form cell: a date/datetime, `2026-05-12`, `12.05.2026(.)` or `12/05/2026`
-    (day first); None when empty or not a date."""
-    if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    iso, local = _ISO.match(text), _DAY_FIRST.match(text)
-    if iso:
-        year, month, day = (int(g) for g in iso.groups())
-    elif local:
-        day, month, year = (int(g) for g in local.groups())
-    else:
-        return None
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
-def iso_date(value) -> str | None:
-    """`parse_date` as `YYYY-MM-DD` text (the warehouse's date format); None if it does not parse."""
-    parsed = parse_date(value)
-    return parsed.isoformat() if parsed else None
-
-
-def blank(series: pd.Series) -> pd.Series:
-    """True where a cell is empty (None, NaN or only spaces)."""
-    return series.isna() | (series.astype(str).str.strip() == "")
-
-
-def date_parses(series: pd.Series) -> pd.Series:
-    """True where a cell is empty or a date `parse_date` reads."""
-    return blank(series) | series.map(lambda v: parse_date(v) is not None)
-
-
-def amended_has_text(frame: pd.DataFrame) -> pd.Series:
-    """An `amended` decision must carry the amended text."""
-    return (frame["decision"] != "amended") | ~blank(frame["amended_text"])
-
-
-def rejected_has_reason(frame: pd.DataFrame) -> pd.Series:
-    """A `rejected` decision must give the reason, in the comment column."""
-    return (frame["decision"] != "rejected") | ~blank(frame["comment"])
+# --- which decisions count (the cell rules: `validation.py`; the row rules: the feedback schema)
 
 
 def valid_decisions(feedback: pd.DataFrame, known_ids: set[str]) -> pd.Series:

@@ -11,7 +11,8 @@ How a rule runs (the YAML file's header says the same for analysts):
 
 1. `where` keeps the rows of the rule's table that meet every condition (declarative operators
    only: `OPERATORS`; an empty cell never meets a condition other than `isnull: true`). Region
-   rows (`WB6`) are comparators, never addressees: they are dropped first.
+   rows (code `region.code`, the short name of region.yaml) are comparators, never addressees:
+   they are dropped first.
 2. `select` (optional) names a documented function of `SELECTORS` for what one row cannot say
    on its own ("below the regional median", "falling while rising", "latest year").
 3. `having` filters what the selector returned, with the same operators.
@@ -49,49 +50,36 @@ import pandas as pd
 import pycountry
 import yaml
 
-from wbtip_pipeline.codes import JURISDICTIONS, REGION
+from wbtip_pipeline.region import Region, load_region
 from wbtip_pipeline.schemas.analytics import ANALYTICS_SCHEMAS
-from wbtip_pipeline.transforms.opportunities import MIN_SHARED_GAP
-from wbtip_pipeline.transforms.trends import ATTRITION
+from wbtip_pipeline.vocab import (
+    ATTRITION,
+    BANNED_PHRASES,
+    CHANGES,
+    DOMAINS,
+    ID_HEX,
+    MAX_WORDS,
+    MIN_SHARED_GAP,
+    NOT_DISCUSSED,
+    REGIONAL,
+    TOP_PRIORITIES,
+    URGENCIES,
+    URGENCY_VERBS,
+)
 
 DEFAULT_RULES = Path(__file__).resolve().parents[1] / "rules" / "recommendations.yaml"
 
-REGIONAL = "REGIONAL"
-DOMAINS = (
-    "coordination",
-    "identification",
-    "protection",
-    "justice",
-    "prevention",
-    "cooperation",
-    "data",
-)
-# The Council of Europe monitoring body's scale: an obligation not met, partly met, on track.
-URGENCIES = ("urge", "consider", "invite")
-URGENCY_VERBS = {"urge": "Urge", "consider": "Consider", "invite": "Invite"}
+# REGIONAL, DOMAINS, URGENCIES (the Council of Europe monitoring body's scale) and their verbs,
+# CHANGES, MAX_WORDS, TOP_PRIORITIES, ID_HEX and BANNED_PHRASES are the contract of the
+# recommendation tables: `vocab.py`.
 FROM_EVIDENCE = "from_evidence"
-CHANGES = ("new", "unchanged", "resolved")
 
-MAX_WORDS = 60  # a text has fewer words than this
 MAX_TEMPLATE_WORDS = 45  # each field counted as one word: leaves room for long names
-TOP_PRIORITIES = 5
 RECENCY_HALF_LIFE_YEARS = 5
 EVIDENCE_CAP = 16
 # Identical per-jurisdiction recommendations become a regional line from this many on: the
 # threshold regional_opportunities uses for a gap shared across the region.
 MIN_SUMMARISED = MIN_SHARED_GAP
-ID_HEX = 10
-
-# Wording a recommendation must not use: detected victims are not the extent of trafficking.
-BANNED_PHRASES = (
-    "prevalence",
-    "incidence",
-    "actual number",
-    "real number",
-    "true number",
-    "true extent",
-    "<5",
-)
 
 RECOMMENDATION_COLUMNS = [
     "recommendation_id",
@@ -119,6 +107,7 @@ CHANGE_COLUMNS = [
     "urgency",
     "domain",
     "text_changed",
+    "workshop_status",
 ]
 
 # The column holding a row's year, where it is not `year`.
@@ -157,15 +146,18 @@ DOMAIN_LABELS = {
 _SPECIAL_COUNTRIES = {
     "ABROAD": "an unnamed foreign country",
     "UNKNOWN": "an unknown country",
-    "YUG": "former Yugoslavia",
-    "SCG": "former Serbia and Montenegro",
 }
 
 
-def country_name(code: str) -> str:
-    """A jurisdiction's or country's name in English (common name where pycountry has one)."""
-    if code in JURISDICTIONS:
-        return JURISDICTIONS[code]
+def country_name(code: str, region: Region | None = None) -> str:
+    """A jurisdiction's or country's name in English: a member's name or a former state's from
+    the region (default: `load_region()`), else pycountry's (its common name where it has one)."""
+    region = load_region() if region is None else region
+    member = region.member(code)
+    if member is not None:
+        return member.name
+    if code in region.former_codes:
+        return region.former_codes[code]
     if code in _SPECIAL_COUNTRIES:
         return _SPECIAL_COUNTRIES[code]
     country = pycountry.countries.get(alpha_3=code)
@@ -1114,7 +1106,7 @@ def apply_rule(rule: Rule, tables: Mapping[str, pd.DataFrame]) -> list[dict]:
     table = tables[rule.table]
     rows = table
     if "jurisdiction" in rows.columns:
-        rows = rows[rows["jurisdiction"] != REGION]
+        rows = rows[rows["jurisdiction"] != load_region().code]
     for condition in rule.where:
         rows = rows[condition.mask(rows)]
     if rule.select and not rows.empty:
@@ -1135,7 +1127,7 @@ def apply_rule(rule: Rule, tables: Mapping[str, pd.DataFrame]) -> list[dict]:
 
 
 def _jurisdiction_order(code: str) -> tuple[int, str]:
-    order = list(JURISDICTIONS)
+    order = list(load_region().codes)
     if code == REGIONAL:
         return (len(order) + 1, code)
     return (order.index(code), code) if code in order else (len(order), code)
@@ -1271,7 +1263,8 @@ def compute_recommendation_changes(
 ) -> pd.DataFrame:
     """One row per recommendation id of either materialisation: `new` (only now), `unchanged`
     (both; `text_changed` says whether a revised figure changed its words), `resolved` (only
-    before: its evidence is gone). With no previous materialisation every one is new."""
+    before: its evidence is gone). With no previous materialisation every one is new.
+    `workshop_status` is `not_discussed` here: `mark_rejected_changes` gives the workshop's."""
     columns = ["recommendation_id", "jurisdiction", "rule_id", "text", "urgency", "domain"]
     now = current[columns].copy()
     before = (
@@ -1294,6 +1287,7 @@ def compute_recommendation_changes(
     merged["_place"] = merged["jurisdiction"].map(_jurisdiction_order)
     merged["_change"] = merged["change"].map(CHANGES.index)
     merged = merged.sort_values(["_place", "_change", "rule_id", "recommendation_id"])
+    merged["workshop_status"] = NOT_DISCUSSED
     out = merged[CHANGE_COLUMNS].reset_index(drop=True)
     return out.astype({c: str for c in CHANGE_COLUMNS if c != "text_changed"}).astype(
         {"text_changed": bool}

@@ -1,12 +1,13 @@
-"""Trends: counts, rates, shares and attrition per jurisdiction (and the WB6 region) x year x
+"""Trends: counts, rates, shares and attrition per jurisdiction (and the region) x year x
 indicator, and the direction of each series over its most recent reported years.
 
 Rules, stated once here and again in the column descriptions of `schemas/analytics.py`:
 
 - A count is an interval [value_low, value_high]; `<5` is 0..4; an absent row is "not reported".
-- Region (`WB6`) rows add the bounds of the jurisdictions that reported that indicator in that
-  year (the six, and any jurisdiction added by configuration) and name them in
-  `jurisdictions_reporting`. A jurisdiction that did not report is not
+- Region rows (code: `region.code`, the short name of region.yaml, `WB6` for the bundled
+  configs) add the bounds of the jurisdictions that reported that indicator in that year (the
+  region's members, one per jurisdiction config, and any other jurisdiction in the data) and
+  name them in `jurisdictions_reporting`. A jurisdiction that did not report is not
   counted as zero: the region figure is a sum over those jurisdictions, not a regional total.
 - Rates per 100,000 use the population of the same year (for the region, of the jurisdictions
   reporting); no population figure, no rate.
@@ -27,28 +28,29 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from wbtip_pipeline.codes import FORMS, INDICATORS, JURISDICTIONS, REGION, SPECIAL_COUNTRY_CODES
-from wbtip_pipeline.transforms.flows import FORMER_REGIONAL_CODES
+from wbtip_pipeline.region import Region, load_region
+from wbtip_pipeline.vocab import (
+    ATTRITION,
+    FORMS,
+    INDICATORS,
+    MAX_CI_WIDTH,
+    MAX_SUPPRESSED_YEARS,
+    MIN_EXACT_YEARS,
+    RECENT_YEARS,
+    SHARES,
+    SPECIAL_COUNTRY_CODES,
+)
 
 TOTAL = "total"
 KEY = ["jurisdiction", "year", "indicator"]
 PER = 100_000
 
-SHARES = ("female", "child", *FORMS, "nationals", "foreign")
-# (measure, numerator indicator, denominator indicator): the ratio sits on the numerator's row.
-ATTRITION = (
-    ("convictions_per_prosecution", "persons_convicted", "persons_prosecuted"),
-    ("prosecutions_per_victim", "persons_prosecuted", "victims_detected"),
-)
+# SHARES, ATTRITION ((measure, numerator, denominator): the ratio sits on the numerator's row)
+# are contract parameters of the trends table: `vocab.py`.
 RATIO_MEASURES = [f"{s}_share" for s in SHARES] + [name for name, _, _ in ATTRITION]
 
-# trend_summary: the method and its thresholds.
-RECENT_YEARS = 5
-MIN_EXACT_YEARS = 4
-MAX_SUPPRESSED_YEARS = 1
-# A 95% interval of the yearly change wider than this (in log-rate units, about a factor 2.7
-# between its ends) says nothing useful about the direction, even when it excludes 0.
-MAX_CI_WIDTH = 1.0
+# trend_summary: the method's thresholds (RECENT_YEARS, MIN_EXACT_YEARS, MAX_SUPPRESSED_YEARS,
+# MAX_CI_WIDTH) are contract parameters of the table: `vocab.py`.
 
 
 def population_by_year(population: pd.DataFrame) -> pd.DataFrame:
@@ -78,8 +80,8 @@ def _is_total(h: pd.DataFrame) -> pd.Series:
     )
 
 
-def _jurisdiction_counts(harmonised: pd.DataFrame) -> pd.DataFrame:
-    rows = harmonised[_is_total(harmonised) & (harmonised["jurisdiction"] != REGION)]
+def _jurisdiction_counts(harmonised: pd.DataFrame, region: Region) -> pd.DataFrame:
+    rows = harmonised[_is_total(harmonised) & (harmonised["jurisdiction"] != region.code)]
     out = rows.groupby(KEY, as_index=False).agg(
         value_low=("value_low", "sum"),
         value_high=("value_high", "sum"),
@@ -90,7 +92,7 @@ def _jurisdiction_counts(harmonised: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _region_counts(counts: pd.DataFrame) -> pd.DataFrame:
+def _region_counts(counts: pd.DataFrame, region: Region) -> pd.DataFrame:
     out = counts.groupby(["year", "indicator"], as_index=False).agg(
         value_low=("value_low", "sum"),
         value_high=("value_high", "sum"),
@@ -98,30 +100,32 @@ def _region_counts(counts: pd.DataFrame) -> pd.DataFrame:
         jurisdictions_reporting=("jurisdiction", lambda s: ",".join(sorted(s))),
         n_jurisdictions_reporting=("jurisdiction", "nunique"),
     )
-    return out.assign(jurisdiction=REGION)
+    return out.assign(jurisdiction=region.code)
 
 
-def _with_population(trends: pd.DataFrame, counts: pd.DataFrame, pop: pd.DataFrame) -> pd.Series:
+def _with_population(
+    trends: pd.DataFrame, counts: pd.DataFrame, pop: pd.DataFrame, region_code: str
+) -> pd.Series:
     own = trends[KEY].merge(pop, on=["jurisdiction", "year"], how="left")["population"]
     # The region's population is that of the jurisdictions reporting, and unknown if one lacks it.
     members = counts[KEY].merge(pop, on=["jurisdiction", "year"], how="left")
     region = members.groupby(["year", "indicator"])["population"].agg(
         lambda s: s.sum() if s.notna().all() else np.nan
     )
-    is_region = (trends["jurisdiction"] == REGION).to_numpy()
+    is_region = (trends["jurisdiction"] == region_code).to_numpy()
     region_values = pd.MultiIndex.from_frame(trends.loc[is_region, ["year", "indicator"]])
     values = own.to_numpy(dtype="float64", copy=True)
     values[is_region] = region.reindex(region_values).to_numpy(dtype="float64")
     return pd.Series(values, index=trends.index)
 
 
-def _share_numerators(h: pd.DataFrame) -> pd.DataFrame:
+def _share_numerators(h: pd.DataFrame, region: Region) -> pd.DataFrame:
     """Numerators of the shares: measure, jurisdiction, year, indicator, num_low, num_high."""
-    h = h[h["jurisdiction"] != REGION]
+    h = h[h["jurisdiction"] != region.code]
     plain = (h["sex"] == TOTAL) & (h["age"] == TOTAL)
     total_dim = (h["dimension"] == TOTAL) & (h["category"] == TOTAL)
     citizenship = (h["dimension"] == "citizenship") & plain
-    not_foreign = [*SPECIAL_COUNTRY_CODES, *FORMER_REGIONAL_CODES]
+    not_foreign = [*SPECIAL_COUNTRY_CODES, *region.former_codes]
     masks = {
         "female": total_dim & (h["sex"] == "female") & (h["age"] == TOTAL),
         "child": total_dim & (h["sex"] == TOTAL) & (h["age"] == "child"),
@@ -166,7 +170,7 @@ def ratio_bounds(
     return low.astype("float64"), high.astype("float64")
 
 
-def _ratios(numerators: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
+def _ratios(numerators: pd.DataFrame, counts: pd.DataFrame, region_code: str) -> pd.DataFrame:
     """Wide ratio columns `<measure>_low/_high` per jurisdiction (and region) x year x indicator."""
     den = counts[KEY + ["value_low", "value_high"]].rename(
         columns={"indicator": "den_indicator", "value_low": "den_low", "value_high": "den_high"}
@@ -176,7 +180,7 @@ def _ratios(numerators: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
     region = paired.groupby(["year", "indicator", "measure"], as_index=False)[
         ["num_low", "num_high", "den_low", "den_high"]
     ].sum()
-    both = pd.concat([paired, region.assign(jurisdiction=REGION)], ignore_index=True)
+    both = pd.concat([paired, region.assign(jurisdiction=region_code)], ignore_index=True)
     parts = []
     for measure, rows in both.groupby("measure"):
         low, high = ratio_bounds(
@@ -230,12 +234,12 @@ def _add_changes(trends: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns=[c for c in out.columns if c.startswith(("p1_", "p2_"))])
 
 
-def _notes(trends: pd.DataFrame, members: list[str]) -> pd.Series:
+def _notes(trends: pd.DataFrame, members: list[str], region_code: str) -> pd.Series:
     def note(row) -> str | None:
         parts = []
         if pd.isna(row["population"]):
             parts.append("no population figure for this year: no rate")
-        if row["jurisdiction"] == REGION:
+        if row["jurisdiction"] == region_code:
             missing = [j for j in members if j not in row["jurisdictions_reporting"].split(",")]
             if missing:
                 parts.append(
@@ -270,33 +274,38 @@ TRENDS_COLUMNS = [
 ]
 
 
-def compute_trends(harmonised: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
-    """One row per jurisdiction (and `WB6`) x year x indicator reported: count and rate bounds,
-    year-on-year change, 3-year rolling mean, shares and attrition (rules: module docstring).
+def compute_trends(
+    harmonised: pd.DataFrame, population: pd.DataFrame, region: Region | None = None
+) -> pd.DataFrame:
+    """One row per jurisdiction (and the region, `region.code`) x year x indicator reported:
+    count and rate bounds, year-on-year change, 3-year rolling mean, shares and attrition
+    (rules: module docstring).
 
     `population`: the World Bank file as read, or jurisdiction, year, population.
+    `region`: its members and the code of its rows (default: `load_region()`).
     """
-    counts = _jurisdiction_counts(harmonised)
-    trends = pd.concat([counts, _region_counts(counts)], ignore_index=True)
+    region = load_region() if region is None else region
+    counts = _jurisdiction_counts(harmonised, region)
+    trends = pd.concat([counts, _region_counts(counts, region)], ignore_index=True)
     trends["value_exact"] = trends["value_low"] == trends["value_high"]
 
     pop = population_by_year(population)
-    trends["population"] = _with_population(trends, counts, pop)
+    trends["population"] = _with_population(trends, counts, pop, region.code)
     trends["rate_per_100k_low"] = trends["value_low"] / trends["population"] * PER
     trends["rate_per_100k_high"] = trends["value_high"] / trends["population"] * PER
 
     trends = _add_changes(trends)
     numerators = pd.concat(
-        [_share_numerators(harmonised), _attrition_numerators(counts)], ignore_index=True
+        [_share_numerators(harmonised, region), _attrition_numerators(counts)], ignore_index=True
     )
-    trends = trends.merge(_ratios(numerators, counts), on=KEY, how="left")
+    trends = trends.merge(_ratios(numerators, counts, region.code), on=KEY, how="left")
 
-    members = sorted(set(JURISDICTIONS) | set(counts["jurisdiction"]))
-    trends["note"] = _notes(trends, members)
-    order = {code: i for i, code in enumerate([*JURISDICTIONS, REGION])}
+    members = sorted(set(region.codes) | set(counts["jurisdiction"]))
+    trends["note"] = _notes(trends, members, region.code)
     trends = trends.sort_values(
         ["jurisdiction", "indicator", "year"],
-        key=lambda s: s.map(order).fillna(len(order)) if s.name == "jurisdiction" else s,
+        key=lambda s: s.map(region.order) if s.name == "jurisdiction" else s,
+        kind="stable",
     )
     return _typed_trends(trends.reindex(columns=TRENDS_COLUMNS).reset_index(drop=True))
 
@@ -451,20 +460,22 @@ SUMMARY_COLUMNS = [
 ]
 
 
-def compute_trend_summary(trends: pd.DataFrame) -> pd.DataFrame:
-    """One row per jurisdiction (and `WB6`) x indicator: the direction of the series over its
-    `RECENT_YEARS` most recent reported years, by the method in `METHOD`.
+def compute_trend_summary(trends: pd.DataFrame, region: Region | None = None) -> pd.DataFrame:
+    """One row per jurisdiction (and the region) x indicator: the direction of the series over
+    its `RECENT_YEARS` most recent reported years, by the method in `METHOD`. `region` orders
+    the rows: its members, then its own row (default: `load_region()`).
 
     Gaps, more than one interval-valued year, too few exact years, a changing set of reporting
     jurisdictions (region) or a too-wide interval give `insufficient_data` with the reason.
     """
     rows = [_summarise(key, group) for key, group in trends.groupby(["jurisdiction", "indicator"])]
     out = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
-    order = {code: i for i, code in enumerate([*JURISDICTIONS, REGION])}
+    region = load_region() if region is None else region
     ind = {code: i for i, code in enumerate(INDICATORS)}
     out = out.sort_values(
         ["jurisdiction", "indicator"],
-        key=lambda s: s.map(order if s.name == "jurisdiction" else ind).fillna(99),
+        key=lambda s: s.map(region.order) if s.name == "jurisdiction" else s.map(ind).fillna(99),
+        kind="stable",
     ).reset_index(drop=True)
     out = out.astype(
         {

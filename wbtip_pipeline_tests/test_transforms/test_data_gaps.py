@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from wbtip_pipeline.codes import INDICATORS
 from wbtip_pipeline.schemas.analytics import data_gap_summary_schema, data_gaps_schema
 from wbtip_pipeline.transforms.data_gaps import BREAKDOWNS, compute_data_gaps, summarise_data_gaps
+from wbtip_pipeline.vocab import INDICATORS
 
 from .frames import harmonised, row
 

@@ -1,7 +1,9 @@
 """The workshop pack from the bundled data: the slide deck (HTML and PDF, one page per slide),
-the two-page briefs, the feedback form, and the deck in headless Chromium.
+the two-page briefs, the feedback form, and the deck in headless Chromium; and the pack of a
+region with a seventh member.
 
-The tables come from the session's run of the pipeline on the bundled data (`bundled_run`).
+The tables come from the session's run of the pipeline on the bundled data (`bundled_run`); the
+seventh member's pack is made from the tables built in process (`report/tables.py`).
 Chromium is Debian's `chromium`, driven from the command line as in `test_ui.py` (same flags,
 a new empty profile, its own process group): `--enable-logging=stderr` prints every console
 message of the page, `--dump-dom` gives the DOM after the scripts ran, `--screenshot` a PNG.
@@ -24,26 +26,26 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from wbtip_pipeline.codes import JURISDICTIONS
-from wbtip_pipeline.report.context import name
-from wbtip_pipeline.report.disclosure import (
+from wbtip_pipeline.presentation.disclosure import (
     cell_id,
     count_text,
     harmonised_disclosure,
     small_count_cells,
 )
-from wbtip_pipeline.report.render import environment
+from wbtip_pipeline.presentation.labels import Names
+from wbtip_pipeline.presentation.outline import report_outline
+from wbtip_pipeline.presentation.render_html import environment
+from wbtip_pipeline.region import BUNDLED_CONFIG_DIR, build_region, load_region
 from wbtip_pipeline.sources.feedback import FORM_COLUMNS
 from wbtip_pipeline.workshop.pack import (
     BRIEF_PAGES,
-    TEMPLATES_DIR,
     PackFacts,
     WorkshopPack,
     evidence_line,
     render_briefs,
     render_workshop_pack,
-    report_sections,
 )
+from wbtip_pipeline_tests.report.tables import build_tables
 
 PACK_TABLES = (
     "harmonised_statistics",
@@ -60,6 +62,10 @@ MM = 72 / 25.4  # PDF points per millimetre
 FOOTNOTE = "without prejudice to positions on status"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 WINDOW = (1600, 900)
+
+REGION = load_region()
+CODES = REGION.codes
+name = Names(REGION).of
 
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None,
@@ -101,7 +107,7 @@ def pdf_text(path: Path) -> list[str]:
 def test_pack_writes_deck_briefs_and_form_in_time(pack):
     for path in (pack.slides_html, pack.slides_pdf, pack.feedback_form, *pack.briefs.values()):
         assert path.is_file() and path.stat().st_size > 1000, path
-    assert sorted(pack.briefs) == sorted(JURISDICTIONS)
+    assert sorted(pack.briefs) == sorted(CODES)
     assert pack.timings["total_s"] < MAX_SECONDS, f"the pack took {pack.timings}"
 
 
@@ -127,7 +133,7 @@ def test_deck_has_the_regional_picture_a_slide_per_jurisdiction_and_cooperation(
     assert any(t.startswith("Regional cooperation") for t in titles)
     per_place = [body for kind, body in slides.values() if kind == "jurisdiction"]
     assert [text_of(re.search(r"<h1>(.*?)</h1>", b).group(1)) for b in per_place] == [
-        name(c) for c in JURISDICTIONS
+        name(c) for c in CODES
     ]
     for body in per_place:
         text = text_of(body)
@@ -161,15 +167,27 @@ def test_evidence_line_names_table_keys_and_how_many_more():
     )
 
 
+def test_recommendation_texts_are_the_reports_withheld_figures_unquoted():
+    facts = PackFacts(build_tables())
+    report = {r["id"]: r["text"] for r in facts.f.recommendation_items(facts.recs, top_only=False)}
+    items = facts.rec_items(facts.recs)
+    assert len(items) == len(facts.recs) and all(i["text"] == report[i["id"]] for i in items)
+    # the bundled data has recommendations quoting a figure that secondary suppression withholds
+    raw = dict(zip(facts.recs["recommendation_id"], facts.recs["text"], strict=True))
+    assert any("[c]" in i["text"] and "[c]" not in raw[i["id"]] for i in items)
+
+
 def test_kosovo_footnote_wherever_kosovo_appears(slides, pack):
-    for number, (_, body) in slides.items():
-        text = text_of(body)
-        names_kosovo = "Kosovo" in text.split("* Kosovo: ")[0]
-        assert names_kosovo == (FOOTNOTE in text), f"slide {number}"
-    for code, path in pack.briefs.items():
-        text = " ".join(pdf_text(path))
-        if code == "XKX" or "Kosovo" in text.replace("* Kosovo:", ""):
-            assert "UNSCR 1244/1999" in text and "ICJ Opinion" in text, code
+    assert FOOTNOTE in " ".join(REGION.footnotes.values())  # the bundled region's footnote
+    for member in (REGION.member(c) for c in REGION.footnotes):
+        for number, (_, body) in slides.items():
+            text = text_of(body)
+            names_it = member.name in text.split(f"* {member.name}: ")[0]
+            assert names_it == (member.footnote in text), f"slide {number}"
+        for code, path in pack.briefs.items():
+            text = " ".join(pdf_text(path))
+            if code == member.code or member.name in text.replace(f"* {member.name}:", ""):
+                assert "UNSCR 1244/1999" in text and "ICJ Opinion" in text, code
 
 
 def test_counts_are_published_as_the_report_publishes_them(slides, pack, tables):
@@ -178,7 +196,7 @@ def test_counts_are_published_as_the_report_publishes_them(slides, pack, tables)
     assert cells and small_count_cells(cells) == []
     h, trends = tables["harmonised_statistics"], tables["trends"]
     dc = harmonised_disclosure(h, trends)
-    for code in JURISDICTIONS:
+    for code in CODES:
         body = next(b for k, b in slides.values() if k == "jurisdiction" and name(code) in b)
         year = int(h.loc[h["jurisdiction"] == code, "year"].max())
         row = re.search(r"Victims detected</th>(.*?)</tr>", body, re.S).group(1)
@@ -190,7 +208,7 @@ def test_counts_are_published_as_the_report_publishes_them(slides, pack, tables)
 
 def test_briefs_are_two_a4_pages_with_sources_scores_and_recommendations(pack, tables):
     recs = tables["recommendations"]
-    sections = report_sections()
+    outline = report_outline()
     for code, path in pack.briefs.items():
         reader = PdfReader(path)
         assert len(reader.pages) == BRIEF_PAGES == pack.brief_pages[code]
@@ -207,7 +225,7 @@ def test_briefs_are_two_a4_pages_with_sources_scores_and_recommendations(pack, t
         assert total == len(own)
         assert own["recommendation_id"].iloc[0] in second  # the top priority is always there
         if shown < total:
-            assert f"full list: report section {sections[code]}" in second
+            assert f"full list: {outline.chapter(code).ref} of the report" in second
             assert own["recommendation_id"].iloc[-1] not in second
 
 
@@ -223,13 +241,14 @@ def test_a_brief_cuts_a_long_list_to_the_top_priorities(tables, tmp_path):
     )
     many["priority_rank"] = range(1, len(many) + 1)
     facts = PackFacts({**tables, "recommendations": many}, None)
-    written = render_briefs(facts, environment(TEMPLATES_DIR), tmp_path)
+    written = render_briefs(facts, environment(), tmp_path)
     path, pages, shown, total = written["ALB"]
     assert pages == 2 and len(PdfReader(path).pages) == 2
     assert total == len(many) and shown < total / 2
     text = " ".join(pdf_text(path))
     assert f"the {shown} highest priorities of {total}" in text
-    assert "full list: report section 3.6" in text
+    assert report_outline().chapter("ALB").ref == "section 3"
+    assert "full list: section 3 of the report" in text
     assert many["recommendation_id"].iloc[0] in text
     assert many["recommendation_id"].iloc[-1] not in text
 
@@ -265,6 +284,81 @@ def test_feedback_form_lists_every_recommendation_with_validations(pack, tables)
     assert not sheet["G2"].protection.locked and not sheet["M2"].protection.locked
     instructions = " ".join(str(r[0]) for r in book["Instructions"].iter_rows(values_only=True))
     assert "data/feedback/" in instructions and FOOTNOTE in instructions
+
+
+# --- a region of seven ----------------------------------------------------------------------
+
+SEVENTH = "QQQ"
+SEVENTH_NAME = "Quuxland"
+SIX = re.compile(r"\bsix\b|\bWB6\b", re.IGNORECASE)
+
+
+def region_of_seven(folder: Path):
+    """The bundled configs plus a seventh member, Quuxland (a copy of Albania's config)."""
+    for path in BUNDLED_CONFIG_DIR.glob("*.yaml"):
+        shutil.copy(path, folder / path.name)
+    alb = (BUNDLED_CONFIG_DIR / "ALB.yaml").read_text(encoding="utf-8")
+    seventh = re.sub(r"(?m)^jurisdiction: ALB$", f"jurisdiction: {SEVENTH}", alb)
+    seventh = re.sub(r"(?m)^name: Albania$", f"name: {SEVENTH_NAME}", seventh)
+    (folder / f"{SEVENTH}.yaml").write_text(seventh, encoding="utf-8")
+    return build_region(folder)
+
+
+def tables_of_seven() -> dict[str, pd.DataFrame]:
+    """The tables built in process, with Albania's statistics copied for Quuxland."""
+    tables = build_tables()
+    h = tables["harmonised_statistics"]
+    seventh = h[h["jurisdiction"] == "ALB"].assign(jurisdiction=SEVENTH)
+    tables["harmonised_statistics"] = pd.concat([h, seventh], ignore_index=True)
+    return tables
+
+
+@pytest.fixture(scope="module")
+def pack_of_seven(tmp_path_factory) -> tuple[WorkshopPack, object]:
+    configs = tmp_path_factory.mktemp("configs")
+    region = region_of_seven(configs)
+    out = tmp_path_factory.mktemp("workshop7")
+    return render_workshop_pack(tables_of_seven(), out, region=region), region
+
+
+def test_a_seventh_member_gets_its_brief_and_slide_and_is_named(pack_of_seven):
+    pack, region = pack_of_seven
+    assert region.size == 7 and SEVENTH in region.codes
+    assert sorted(pack.briefs) == sorted(region.codes) and len(pack.briefs) == 7
+    assert all(pages == BRIEF_PAGES for pages in pack.brief_pages.values())
+    html = pack.slides_html.read_text(encoding="utf-8")
+    found = re.findall(
+        r'<section class="slide slide-(\w+)" id="slide-(\d+)"[^>]*>(.*?)</section>', html, re.S
+    )
+    title = text_of(next(body for kind, _, body in found if kind == "title"))
+    assert SEVENTH_NAME in title and "Albania" in title
+    per_place = [text_of(re.search(r"<h1>(.*?)</h1>", body).group(1))
+                 for kind, _, body in found if kind == "jurisdiction"]  # fmt: skip
+    assert per_place == [Names(region).of(c) for c in region.codes]
+    assert SEVENTH_NAME in per_place
+    assert len(PdfReader(pack.slides_pdf).pages) == pack.slide_count
+    brief = " ".join(pdf_text(pack.briefs[SEVENTH]))
+    assert SEVENTH_NAME in brief and "Key figures" in brief
+    instructions = " ".join(
+        str(r[0])
+        for r in openpyxl.load_workbook(pack.feedback_form)["Instructions"].iter_rows(
+            values_only=True
+        )
+    )
+    assert f"{SEVENTH} {SEVENTH_NAME}" in instructions
+
+
+def test_a_pack_of_seven_never_says_six(pack_of_seven):
+    pack, _ = pack_of_seven
+    texts = {"slides": text_of(pack.slides_html.read_text(encoding="utf-8"))}
+    texts.update({code: " ".join(pdf_text(path)) for code, path in pack.briefs.items()})
+    book = openpyxl.load_workbook(pack.feedback_form)
+    texts["form"] = " ".join(
+        str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row if v
+    )
+    for where, text in texts.items():
+        assert not SIX.search(text), (where, SIX.findall(text))
+    assert "WB7" in texts["slides"]  # the region's row code follows the roster
 
 
 # --- the deck in headless Chromium ----------------------------------------------------------

@@ -1,9 +1,9 @@
-"""The final report rendered from the bundled data: sections, figures, escaping, disclosure control,
-a real browser and the PDF.
+"""The final report rendered from the bundled data: sections in outline order, figures and tables
+numbered per section, escaping, disclosure control, the PDF and a real browser.
 
-The tables are built with the pipeline's pure transforms (the same functions the assets call),
-once per module; one test renders from the warehouse of a full `wbtip run` instead, to hold the
-executive summary to the published tables.
+The tables are built in process with the pipeline's pure transforms (`tables.build_tables`); one
+test renders from the warehouse of a full `wbtip run` instead, to hold the executive summary to
+the published tables.
 """
 
 from __future__ import annotations
@@ -22,148 +22,36 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from wbtip_pipeline.codes import JURISDICTIONS, REGION
-from wbtip_pipeline.report.context import KOSOVO_FOOTNOTE, PREVALENCE_CAVEAT, TABLE_NAMES
-from wbtip_pipeline.report.disclosure import (
+from wbtip_pipeline.presentation.disclosure import (
     PRIMARY_TEXT,
     SECONDARY_TEXT,
     count_words,
     small_count_cells,
 )
+from wbtip_pipeline.presentation.facts import TABLE_NAMES
+from wbtip_pipeline.presentation.labels import PREVALENCE_CAVEAT
+from wbtip_pipeline.presentation.outline import report_outline
+from wbtip_pipeline.region import load_region
 from wbtip_pipeline.report.render import (
     DisclosureError,
     check_disclosure,
     render_html,
     render_report,
 )
-from wbtip_pipeline.sources.config import load_configs
-from wbtip_pipeline.sources.mechanisms import load_checklist, read_assessments
-from wbtip_pipeline.sources.readers import read_jurisdiction, sha256_of
-from wbtip_pipeline.transforms.consistency import check_consistency
-from wbtip_pipeline.transforms.data_gaps import compute_data_gaps, summarise_data_gaps
-from wbtip_pipeline.transforms.data_quality import combine_issues, split_valid
-from wbtip_pipeline.transforms.flows import compute_victim_flows
-from wbtip_pipeline.transforms.harmonise import harmonise_statistics
-from wbtip_pipeline.transforms.mechanisms import (
-    compute_domain_scores,
-    compute_mechanism_gaps,
-    compute_mechanism_scores,
-    find_mechanism_conflicts,
+from wbtip_pipeline.sources.mechanisms import load_checklist
+from wbtip_pipeline_tests.report.tables import (
+    REFERENCE,
+    ROOT,
+    build_tables,
+    provenance,
+    recommendations_for,
 )
-from wbtip_pipeline.transforms.opportunities import compute_regional_opportunities
-from wbtip_pipeline.transforms.trends import compute_trend_summary, compute_trends
 
-ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ROOT / "data" / "sources"
-REFERENCE = ROOT / "data" / "reference"
+REGION = load_region()
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SECTIONS = [
-    "executive-summary",
-    "regional-overview",
-    *[f"jurisdiction-{code}" for code in JURISDICTIONS],
-    "regional-cooperation",
-    "recommendations",
-    "methodology",
-    "data-quality-annex",
-    "provenance",
-]
+SECTIONS = [entry.id for entry in report_outline(REGION)]
+KOSOVO_FOOTNOTE = REGION.footnotes["XKX"]
 INJECTED = "<script>alert(1)</script>{{ 7*7 }}"
-
-
-def build_tables() -> dict[str, pd.DataFrame]:
-    """Every table the report reads, from the bundled data, with the pipeline's transforms."""
-    configs = load_configs()
-    raw = {code: read_jurisdiction(SOURCES / code, cfg)[0] for code, cfg in configs.items()}
-    good, blocked = split_valid(raw, configs)
-    assert not blocked, sorted(blocked)
-    harmonised, mapping = harmonise_statistics(pd.concat(good.values(), ignore_index=True))
-    checklist = load_checklist(REFERENCE / "ct_mechanism_checklist.csv")
-    assessments = pd.concat(
-        [read_assessments(SOURCES, code) for code in configs], ignore_index=True
-    )
-    population = pd.read_csv(REFERENCE / "population_worldbank.csv")
-    trends = compute_trends(harmonised, population)
-    flows = compute_victim_flows(harmonised)
-    scores = compute_mechanism_scores(assessments, checklist, jurisdictions=sorted(configs))
-    gaps = compute_mechanism_gaps(scores)
-    data_gaps = compute_data_gaps(harmonised)
-    tables = {
-        "harmonised_statistics": harmonised,
-        "data_quality_issues": combine_issues(mapping, check_consistency(harmonised)),
-        "trends": trends,
-        "trend_summary": compute_trend_summary(trends),
-        "victim_flows": flows,
-        "mechanism_scores": scores,
-        "mechanism_domain_scores": compute_domain_scores(scores),
-        "mechanism_gaps": gaps,
-        "mechanism_conflicts": find_mechanism_conflicts(assessments),
-        "data_gaps": data_gaps,
-        "data_gap_summary": summarise_data_gaps(data_gaps),
-        "regional_opportunities": compute_regional_opportunities(gaps, flows),
-        "us_tip_tiers": pd.read_csv(REFERENCE / "us_tip_tiers.csv", dtype={"source_url": object}),
-        "ct_checklist": checklist,
-    }
-    tables["recommendations"], tables["recommendation_changes"] = recommendations_for(tables)
-    return tables
-
-
-def recommendations_for(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    try:
-        from wbtip_pipeline.transforms.recommendations import (
-            compute_recommendation_changes,
-            compute_recommendations,
-        )
-    except ImportError:  # the recommendations layer is not there yet: a hand-made contract
-        return hand_made_recommendations(tables)
-    recs = compute_recommendations(tables)
-    return recs, compute_recommendation_changes(None, recs)
-
-
-def hand_made_recommendations(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A few recommendations following the table contract, one per mechanism gap."""
-    rows = []
-    gaps = tables["mechanism_gaps"].sort_values(["jurisdiction", "item_id"])
-    for rank, r in enumerate(gaps.groupby("jurisdiction").head(3).itertuples(), start=1):
-        evidence = [
-            {
-                "table": "mechanism_gaps",
-                "keys": {"jurisdiction": r.jurisdiction, "item_id": r.item_id},
-                "values": {"gap_type": r.gap_type},
-            }
-        ]
-        rows.append(
-            {
-                "recommendation_id": f"REC-{rank:010x}",
-                "jurisdiction": r.jurisdiction,
-                "domain": "protection",
-                "urgency": "consider",
-                "addressee": "the national coordinator",
-                "text": f"Consider closing the gap on {r.item_id}.",
-                "rule_id": "MECH-GAP",
-                "evidence_table": "mechanism_gaps",
-                "evidence": json.dumps(evidence),
-                "n_evidence": 1,
-                "latest_year": None,
-                "priority_score": 1.0,
-                "priority_rank": rank % 3 + 1,
-                "top_priority": True,
-                "summarises": "",
-            }
-        )
-    recs = pd.DataFrame(rows)
-    changes = recs[["recommendation_id", "jurisdiction", "rule_id", "text", "urgency", "domain"]]
-    return recs, changes.assign(change="new")
-
-
-def provenance() -> dict:
-    files = sorted(p for p in SOURCES.rglob("*") if p.is_file())
-    files += sorted(REFERENCE.glob("*.csv"))
-    return {
-        "run_id": "test-run-0001",
-        "code_version": "0.0.0+test",
-        "source_files": {p.name: sha256_of(p) for p in files},
-        "generated_at": "2026-01-01T00:00:00+00:00",
-    }
 
 
 @pytest.fixture(scope="module")
@@ -197,9 +85,10 @@ def _section(html: str, section_id: str) -> str:
 def test_every_section_and_chapter_in_reading_order(report):
     result, html, _ = report
     assert result.sections == SECTIONS
+    assert SECTIONS[2 : 2 + REGION.size] == [f"jurisdiction-{c}" for c in REGION.codes]
     positions = [html.index(f'id="{s}"') for s in SECTIONS]
     assert positions == sorted(positions)
-    for code, name in JURISDICTIONS.items():
+    for code, name in REGION.names.items():
         chapter = _section(html, f"jurisdiction-{code}")
         heading = re.search(r"<h1[^>]*>(.*?)</h1>", chapter, re.S).group(1)
         assert name in _text(heading)
@@ -216,20 +105,27 @@ def test_caveats_and_kosovo_footnote(report):
     text = _text(html)
     assert text.count(PREVALENCE_CAVEAT) >= 2  # on the cover, and where the figures start
     assert KOSOVO_FOOTNOTE in _text(_section(html, "jurisdiction-XKX"))
+    assert KOSOVO_FOOTNOTE not in _text(_section(html, "jurisdiction-ALB"))
     assert KOSOVO_FOOTNOTE in text and "Kosovo*" in text
 
 
 def test_every_figure_and_table_has_a_caption_and_a_source(report):
     result, html, _ = report
-    figures = re.findall(r'<figure class="chart" id="[^"]+">(.*?)</figure>', html, re.S)
-    assert len(figures) == result.chart_count >= 10
-    for n, fig in enumerate(figures, start=1):
-        assert "<svg" in fig and f"Figure {n}." in _text(fig)
-        assert re.search(r'class="source">\s*Source: ', fig)
-    tables = re.findall(r'<figure class="table[^"]*" id="[^"]+">(.*?)</figure>', html, re.S)
-    assert len(tables) == result.table_count
-    for n, table in enumerate(tables, start=1):
-        assert f"Table {n}." in _text(table) and 'class="source">Source: ' in table
+    n_figures = n_tables = 0
+    for entry in report_outline(REGION):
+        section = _section(html, entry.id)
+        figures = re.findall(r'<figure class="chart" id="[^"]+">(.*?)</figure>', section, re.S)
+        for k, fig in enumerate(figures, start=1):  # numbered within their section
+            assert "<svg" in fig and f"Figure {entry.number}.{k}." in _text(fig)
+            assert re.search(r'class="source">\s*Source: ', fig)
+        tables = re.findall(r'<figure class="table[^"]*" id="[^"]+">(.*?)</figure>', section, re.S)
+        for k, table in enumerate(tables, start=1):
+            assert f"Table {entry.number}.{k}." in _text(table)
+            assert 'class="source">Source: ' in table
+        n_figures += len(figures)
+        n_tables += len(tables)
+    assert n_figures == result.chart_count >= 10
+    assert n_tables == result.table_count
 
 
 def test_self_contained(report):
@@ -250,6 +146,19 @@ def test_intervals_are_drawn_as_ranges(report):
     assert html.count("range (e.g. &lt;5 = 0 to 4)") >= 3
 
 
+def test_no_output_names_a_region_size_it_does_not_have(report):
+    """Six members: "six" and the short name are right here; what must never appear is a code
+    of the tables or a file name in the prose."""
+    _, html, _ = report
+    assert REGION.code == "WB6" and "Western Balkans (WB6)" in _text(html)
+    for entry in report_outline(REGION):
+        if entry.kind == "annex":  # the annexes list the files and their findings by name
+            continue
+        text = _text(_section(html, entry.id))
+        for leftover in ("_ct_mechanisms.yaml", "data/reference", "ct_mechanism_checklist.csv"):
+            assert leftover not in text, (entry.id, leftover)
+
+
 # --- the executive summary against the tables --------------------------------------------
 
 
@@ -258,7 +167,7 @@ def _summary_text(html: str) -> str:
 
 
 def _expected_region_sentence(trends: pd.DataFrame) -> tuple[str, str, str]:
-    region = trends[(trends.jurisdiction == REGION) & (trends.indicator == "victims_detected")]
+    region = trends[(trends.jurisdiction == REGION.code) & (trends.indicator == "victims_detected")]
     latest = region.sort_values("year").iloc[-1]
     victims = count_words(int(latest.value_low), int(latest.value_high))
     low, high = float(latest.rate_per_100k_low), float(latest.rate_per_100k_high)
@@ -272,14 +181,14 @@ def test_summary_numbers_match_the_tables(report, tables):
     for part in _expected_region_sentence(tables["trends"]):
         assert part in summary, part
     trends = tables["trends"]
-    region = trends[trends.jurisdiction == REGION]
+    region = trends[trends.jurisdiction == REGION.code]
     year = int(region[region.indicator == "victims_detected"].year.max())
     for indicator in ("persons_prosecuted", "persons_convicted"):
         row = region[(region.indicator == indicator) & (region.year == year)].iloc[0]
         assert count_words(int(row.value_low), int(row.value_high), "persons") in summary
     full = region[
         (region.indicator == "victims_detected")
-        & (region.n_jurisdictions_reporting == len(JURISDICTIONS))
+        & (region.n_jurisdictions_reporting == REGION.size)
     ].iloc[-1]
     words = count_words(int(full.value_low), int(full.value_high))
     assert (
@@ -288,7 +197,8 @@ def test_summary_numbers_match_the_tables(report, tables):
     shared = tables["regional_opportunities"].opportunity_type.eq("shared_gap").sum()
     assert f"{shared} checklist items are gaps" in summary
     # five to eight sentences before the recommendations
-    assert 5 <= len(re.findall(r"<li>", _section(html, "executive-summary").split("<h2")[0])) <= 8
+    facts = _section(html, "executive-summary").split("<h2")[0]
+    assert 5 <= len(re.findall(r"<li>", facts)) <= 8
 
 
 def test_summary_matches_the_published_warehouse(bundled_run):
@@ -298,13 +208,13 @@ def test_summary_matches_the_published_warehouse(bundled_run):
     tables["ct_checklist"] = load_checklist(REFERENCE / "ct_mechanism_checklist.csv")
     if tables["recommendations"] is None:  # the recommendations layer is not published yet
         tables["recommendations"], tables["recommendation_changes"] = recommendations_for(tables)
-    html, _, context, _ = render_html(tables, provenance())
+    html, _, facts = render_html(tables, provenance())
     summary = _summary_text(html)
     for part in _expected_region_sentence(tables["trends"]):
         assert part in summary, part
-    assert context["summary"]["facts"]["latest_victims"] == tuple(
+    assert facts.summary_facts()["latest_victims"] == tuple(
         tables["trends"]
-        .query("jurisdiction == @REGION and indicator == 'victims_detected'")
+        .query("jurisdiction == @REGION.code and indicator == 'victims_detected'")
         .sort_values("year")
         .iloc[-1][["value_low", "value_high"]]
         .astype(int)
@@ -327,14 +237,13 @@ def test_labels_from_sources_are_escaped(tables):
     issues.loc[issues.index[0], "message"] = INJECTED
     recs = poisoned["recommendations"]
     recs.loc[recs.index[0], "text"] = INJECTED
-    html, print_html, context, _ = render_html(poisoned, provenance())
-    for page in (html, print_html):
-        assert "<script" not in page.lower()
-        assert "{{" not in page and "7*7 }}" not in page
-        assert 'href="javascript:' not in page
-        assert "&lt;script&gt;alert(1)&lt;/script&gt;&#123;&#123; 7*7 &#125;&#125;" in page
+    html, doc, _ = render_html(poisoned, provenance())
+    assert "<script" not in html.lower()
+    assert "{{" not in html and "7*7 }}" not in html
+    assert 'href="javascript:' not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&#123;&#123; 7*7 &#125;&#125;" in html
     # inside the chart too, written by matplotlib's SVG writer
-    domain_chart = next(f for f in context["figures"] if f.key == "fig-domains")
+    domain_chart = next(f for f in doc.figures() if f.key == "fig-domains")
     assert "&lt;script&gt;" in domain_chart.svg and "<script" not in domain_chart.svg
 
 
@@ -392,12 +301,12 @@ def test_the_annex_lists_every_finding_and_the_suppressions(report, tables):
 
 def test_missing_and_empty_tables_are_said_not_hidden(tables):
     partial = {k: v for k, v in tables.items() if k not in ("recommendations", "us_tip_tiers")}
-    html, _, context, _ = render_html(partial, provenance())
-    assert context["missing_tables"] == ["us_tip_tiers", "recommendations"]
-    assert "Not available in this run: us_tip_tiers, recommendations" in _text(html)
+    html, _, facts = render_html(partial, provenance())
+    assert facts.missing_tables == ["us_tip_tiers", "recommendations"]
+    assert "Not available in this run: US TIP report tiers, recommendations" in _text(html)
     assert "The recommendations table was not available in this run." in _text(html)
     empty = {name: frame.iloc[0:0] for name, frame in tables.items()}
-    html, _, _, _ = render_html(empty, provenance())
+    html, _, _ = render_html(empty, provenance())
     assert "The warehouse holds no figures yet." in _text(html)
 
 
@@ -424,7 +333,7 @@ def test_pdf_has_pages_and_every_jurisdiction(report):
     result, _, seconds = report
     reader = PdfReader(result.pdf_path)
     assert len(reader.pages) == result.page_count > 1
-    wanted = {*JURISDICTIONS.values(), "Executive summary", "Annex B. Provenance"}
+    wanted = {*REGION.names.values(), "Executive summary", "Provenance"}
     found: set[str] = set()
     for page in reader.pages:  # until every name has been seen: extraction is slow
         text = re.sub(r"\s+", " ", page.extract_text())
@@ -436,7 +345,6 @@ def test_pdf_has_pages_and_every_jurisdiction(report):
 
 
 # --- a real browser ------------------------------------------------------------------------
-
 
 class Chromium:
     """Headless Debian chromium driven over the DevTools protocol on a pipe (no WebDriver, no
@@ -601,3 +509,4 @@ def test_the_report_in_a_real_browser(report):
     assert screenshot.stat().st_size > 20_000
     if os.environ.get("WBTIP_SAVE_DOCS_SCREENSHOT") == "1":
         shutil.copyfile(screenshot, ROOT / "docs" / "report_first_page.png")
+

@@ -7,7 +7,7 @@ Rules, stated once here and repeated in the report's methodology and annex:
   at 5 or more (a sum of `<5` cells, say 2..6) is shown by its upper bound only (`≤6`), so that
   no lower bound from 1 to 4 is ever printed. Exact counts of 5 and more are shown as they are.
 - Secondary suppression: a group of cells that add up to a published total (a breakdown by sex,
-  age, form of exploitation or citizenship with its total; the six jurisdictions with the region's
+  age, form of exploitation or citizenship with its total; the jurisdictions with the region's
   figure) is a linear equation. When exactly one member of the group is suppressed and the total
   and the other members are shown, that member could be recovered (narrowed below the `<5` range,
   or found outright for a withheld cell). The smallest other cell that is shown is then withheld
@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from wbtip_pipeline.codes import REGION, SUPPRESSED_HIGH, SUPPRESSED_TEXT
+from wbtip_pipeline.region import load_region
+from wbtip_pipeline.vocab import SUPPRESSED_HIGH, SUPPRESSED_TEXT
 
 THRESHOLD = SUPPRESSED_HIGH + 1  # counts below this are shown as `<5`
 PRIMARY_TEXT = SUPPRESSED_TEXT
@@ -319,10 +320,13 @@ def harmonised_disclosure(
     harmonised: pd.DataFrame,
     region_totals: pd.DataFrame | None = None,
     names: Mapping[str, str] | None = None,
+    region_code: str | None = None,
 ) -> Disclosure:
     """Disclosure decisions for every cell of `harmonised_statistics`, and for the region's
-    figures (`trends` rows of `WB6`: the sum of the jurisdictions' totals) when given."""
+    figures (`trends` rows of the region's code: the sum of the jurisdictions' totals) when
+    given."""
     names = dict(names or {})
+    region_code = region_code or load_region().code
     d = Disclosure()
     h = harmonised
     keys = list(zip(*(h[c] for c in HARMONISED_KEY), strict=True))
@@ -358,9 +362,9 @@ def harmonised_disclosure(
         _groups([*others, "sex"], "age", "total", "age", part)
 
     if region_totals is not None and not region_totals.empty:
-        region = region_totals[region_totals["jurisdiction"] == REGION]
+        region = region_totals[region_totals["jurisdiction"] == region_code]
         for row in region.itertuples(index=False):
-            total = cell_id(REGION, row.year, row.indicator)
+            total = cell_id(region_code, row.year, row.indicator)
             d.add_cell(total, row.value_low, row.value_high, label=_cell_label(total, names))
             members = [
                 cell_id(j, row.year, row.indicator)

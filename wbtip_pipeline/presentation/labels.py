@@ -1,0 +1,126 @@
+"""What the reader sees instead of a code: names of jurisdictions, indicators, forms, statuses.
+
+The only place where a code of the tables becomes words. Jurisdiction names come from the
+region (`region.py`, built from the configs), so a member added by configuration is named like
+the others; everything else is a fixed label of a code list of `vocab.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from wbtip_pipeline.presentation.disclosure import PRIMARY_TEXT, THRESHOLD
+from wbtip_pipeline.region import Region, load_region
+from wbtip_pipeline.vocab import REGIONAL
+
+PREVALENCE_CAVEAT = (
+    "Detected victims are the victims that the authorities identified in a year, not the number "
+    "of people trafficked: a rise can mean better identification as much as more trafficking, "
+    "and the figures do not measure prevalence."
+)
+SUPPRESSION_CAVEAT = (
+    f"{PRIMARY_TEXT} is a range (a count from 0 to {THRESHOLD - 1}), not a number: sums and "
+    "rates carry it as a range, and no sentence or chart shows it as a value."
+)
+INDICATOR_LABELS = {
+    "victims_detected": "Victims detected",
+    "persons_formal_contact": "Persons in formal contact with the police",
+    "persons_prosecuted": "Persons prosecuted",
+    "persons_convicted": "Persons convicted",
+    "offences_recorded": "Offences recorded",
+}
+INDICATOR_SHORT = {
+    "victims_detected": "victims detected",
+    "persons_formal_contact": "formal contact",
+    "persons_prosecuted": "prosecuted",
+    "persons_convicted": "convicted",
+    "offences_recorded": "offences",
+}
+FORM_LABELS = {
+    "sexual_exploitation": "Sexual exploitation",
+    "forced_labour": "Forced labour",
+    "other_exploitation": "Other forms",
+}
+SEX_LABELS = {"female": "Female", "male": "Male", "other": "Other", "unknown": "Sex unknown"}
+AGE_LABELS = {"child": "Children (0-17)", "adult": "Adults (18+)", "unknown": "Age unknown"}
+DIRECTION_LABELS = {
+    "rising": "rising",
+    "falling": "falling",
+    "stable": "stable",
+    "insufficient_data": "cannot tell",
+}
+GAP_LABELS = {
+    "not_met": "Not met",
+    "partly_met": "Partly met",
+    "conflict": "Sources disagree",
+    "no_evidence": "No evidence",
+}
+STATUS_LABELS = {
+    "exact": "reported",
+    "partly_suppressed": "partly <5",
+    "suppressed_only": "<5 only",
+    "not_reported": "not reported",
+}
+STATUS_COLORS = {
+    "exact": "#2b7bba",
+    "partly_suppressed": "#8fbfe0",
+    "suppressed_only": "#e3c77a",
+    "not_reported": None,
+}
+TIER_CODES = {"Tier 1": "T1", "Tier 2": "T2", "Tier 2 Watch List": "T2WL", "Tier 3": "T3"}
+TIER_COLORS = {"T1": "#009E73", "T2": "#9ecae1", "T2WL": "#E69F00", "T3": "#D55E00"}
+URGENCY_ORDER = ("urge", "consider", "invite")
+URGENCY_LABELS = {
+    "urge": "Urgent: the authorities are urged to act",
+    "consider": "The authorities should consider",
+    "invite": "The authorities are invited to",
+}
+# the warehouse tables as a sentence names them ("not available in this run: ...")
+TABLE_TITLES = {
+    "harmonised_statistics": "harmonised statistics",
+    "data_quality_issues": "data quality findings",
+    "trends": "trends",
+    "trend_summary": "trend verdicts",
+    "victim_flows": "victim flows",
+    "mechanism_scores": "mechanism scores",
+    "mechanism_domain_scores": "mechanism scores by domain",
+    "mechanism_gaps": "mechanism gaps",
+    "mechanism_conflicts": "conflicting assessments",
+    "data_gaps": "data gaps",
+    "data_gap_summary": "data gap summary",
+    "regional_opportunities": "regional cooperation opportunities",
+    "us_tip_tiers": "US TIP report tiers",
+    "ct_checklist": "counter-trafficking checklist",
+    "recommendations": "recommendations",
+    "recommendation_changes": "changes to the recommendations",
+    "recommendation_status": "workshop decisions",
+}
+URGENCY_SHORT = {"urge": "urgent", "consider": "consider", "invite": "invited"}
+
+
+class Names:
+    """Jurisdiction names for one region: `names.of("XKX")` is "Kosovo*"."""
+
+    def __init__(self, region: Region | None = None) -> None:
+        self.region = region or load_region()
+
+    def of(self, code: str, mark: bool = True) -> str:
+        if code == REGIONAL:
+            return "Regional"
+        return self.region.name_of(str(code), mark)
+
+    def list(self, codes: Iterable[str], mark: bool = True) -> str:
+        """"Albania, Kosovo* and Serbia"."""
+        items = [self.of(c, mark) for c in codes]
+        if len(items) <= 1:
+            return "".join(items)
+        return ", ".join(items[:-1]) + " and " + items[-1]
+
+    def footnotes_for(self, codes: Iterable[str]) -> list[str]:
+        """The footnotes of the members among `codes` ("* Kosovo: ..."), once each."""
+        seen: dict[str, str] = {}
+        for code in codes:
+            m = self.region.member(code)
+            if m and m.footnote and m.code not in seen:
+                seen[m.code] = f"* {m.name}: {m.footnote}"
+        return list(seen.values())

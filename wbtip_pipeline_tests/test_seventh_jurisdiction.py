@@ -1,0 +1,86 @@
+"""A seventh jurisdiction by configuration and data alone: `wbtip run` with `WBTIP_CONFIG_DIR`
+holding seven configs gives seven chapters, seven briefs and slides that name all seven, and no
+output says "six" or "WB6" (issue 12). No code changes: the run is a subprocess of the CLI."""
+
+from __future__ import annotations
+
+import html as html_lib
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from benchmarks.synthetic import build_scaled
+
+ROOT = Path(__file__).resolve().parents[1]
+SIX = re.compile(r"\bsix\b|\bWB6\b", re.IGNORECASE)
+
+
+def _text(html: str) -> str:
+    return html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
+
+
+@pytest.fixture(scope="module")
+def seven(tmp_path_factory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("seven")
+    folders = build_scaled(ROOT / "data" / "sources", ROOT / "data" / "reference", base, 2, extra=1)
+    output = base / "output"
+    env = {
+        **os.environ,
+        "WBTIP_CONFIG_DIR": str(folders["configs"]),
+        "WBTIP_SOURCES_DIR": str(folders["sources"]),
+        "WBTIP_REFERENCE_DIR": str(folders["reference"]),
+        "WBTIP_OUTPUT_DIR": str(output),
+        "DAGSTER_HOME": str(base / "dagster_home"),
+    }
+    env.pop("WBTIP_WAREHOUSE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "wbtip_pipeline.cli", "run"],
+        cwd=base,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return {**folders, "output": output}
+
+
+def test_the_configs_make_seven_members(seven):
+    assert sorted(p.stem for p in seven["configs"].glob("*.yaml") if p.stem != "region") == [
+        "ALB", "BIH", "MKD", "MNE", "QAA", "SRB", "XKX",
+    ]  # fmt: skip
+
+
+def test_report_has_seven_chapters_and_no_six(seven):
+    html = (seven["output"] / "report" / "wbtip_report.html").read_text(encoding="utf-8")
+    chapters = re.findall(r'data-jurisdiction="([A-Z]{3})"', html)
+    assert chapters == ["ALB", "BIH", "XKX", "MKD", "MNE", "SRB", "QAA"]
+    text = _text(html)
+    assert "Synthetic QAA" in text and "Western Balkans (WB7)" in text
+    assert not SIX.search(text), SIX.search(text).group(0)
+    pdf = PdfReader(seven["output"] / "report" / "wbtip_report.pdf")
+    assert any("Synthetic QAA" in page.extract_text() for page in pdf.pages)
+
+
+def test_pack_has_seven_briefs_and_slides_name_all_seven(seven):
+    workshop = seven["output"] / "workshop"
+    briefs = sorted(p.name for p in (workshop / "briefs").glob("*.pdf"))
+    assert len(briefs) == 7 and any("QAA" in name for name in briefs), briefs
+    slides = _text((workshop / "workshop_slides.html").read_text(encoding="utf-8"))
+    for name in ("Albania", "Bosnia and Herzegovina", "Kosovo", "North Macedonia", "Montenegro",
+                 "Serbia", "Synthetic QAA"):  # fmt: skip
+        assert name in slides, name
+    assert not SIX.search(slides), SIX.search(slides).group(0)
+
+
+def test_tables_carry_the_region_of_seven(seven):
+    import sqlite3
+
+    with sqlite3.connect(seven["output"] / "warehouse.sqlite") as db:
+        codes = {r[0] for r in db.execute("select distinct jurisdiction from trends")}
+    assert "WB7" in codes and "WB6" not in codes and "QAA" in codes
