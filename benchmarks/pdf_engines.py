@@ -3,7 +3,7 @@
 Owns the measurement behind the choice of PDF engine (results in `benchmarks/RESULTS.md`):
 
 - (a) the real report: WeasyPrint on the self-contained HTML of a finished run (`--html`,
-  default `/tmp/baseline/report/wbtip_report.html`, charts as inline SVG);
+  default `output/report/wbtip_report.html` of `make run`, charts as inline SVG);
 - (b) a synthetic `Document` of the same size (11 sections, 60 tables of 8-12 rows x 6-10
   columns, the 16 SVG charts taken from that HTML, about 100 paragraphs, recommendation lists,
   Albanian, Serbian and Macedonian text): Typst through `presentation.render_pdf`, and
@@ -39,7 +39,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_HTML = Path("/tmp/baseline/report/wbtip_report.html")
+# the outputs of `make run` (`wbtip run` with the default output folder)
+DEFAULT_HTML = ROOT / "output" / "report" / "wbtip_report.html"
+DEFAULT_WAREHOUSE = ROOT / "output" / "warehouse.sqlite"
 
 SCRIPTS = {
     "Albanian": "Shqipëri, çështje, Prishtinë, Korçë",
@@ -123,14 +125,46 @@ def _svg_title(svg: str) -> str:
     return html.unescape(m.group(1)) if m else ""
 
 
-def svg_labels(svgs: list[str]) -> set[str]:
+def svg_labels(svgs: list[str], shortest: int = 3) -> set[str]:
     """The distinct text labels drawn in the charts (matplotlib writes them as <text>)."""
     labels = set()
     for svg in svgs:
         labels.update(
             html.unescape(t).strip() for t in re.findall(r"<text\b[^>]*>([^<]*)</text>", svg)
         )
-    return {t for t in labels if len(t) >= 3}
+    return {t for t in labels if len(t) >= shortest}
+
+
+def real_document(warehouse: Path):
+    """The real report as a `Document`: a finished run's warehouse tables through the report's
+    own builders (`report/document.py`), the reference tables from `data/reference`, the hashes
+    of the files in `data/sources` as its provenance."""
+    import pandas as pd
+
+    from wbtip_pipeline.presentation.facts import TABLE_NAMES
+    from wbtip_pipeline.report.document import build_report
+    from wbtip_pipeline.sources.mechanisms import load_checklist
+    from wbtip_pipeline.sources.readers import sha256_of
+    from wbtip_pipeline.warehouse import Warehouse
+
+    store = Warehouse(f"sqlite:///{warehouse}")
+    tables = {name: store.read(name) for name in TABLE_NAMES}
+    store.dispose()
+    reference = ROOT / "data" / "reference"
+    if tables.get("ct_checklist") is None:  # reference assets: not in the warehouse
+        tables["ct_checklist"] = load_checklist(reference / "ct_mechanism_checklist.csv")
+    if tables.get("us_tip_tiers") is None:
+        tables["us_tip_tiers"] = pd.read_csv(
+            reference / "us_tip_tiers.csv", encoding="utf-8", dtype={"source_url": object}
+        )
+    files = sorted(p for p in (ROOT / "data" / "sources").rglob("*") if p.is_file())
+    provenance = {
+        "run_id": "benchmark",
+        "code_version": "benchmark",
+        "source_files": {p.name: sha256_of(p) for p in files},
+        "generated_at": "2026-11-29T00:00:00+00:00",
+    }
+    return build_report(tables, provenance)[0]
 
 
 # --- the synthetic document ---------------------------------------------------------------
@@ -467,7 +501,12 @@ def _html_block(b) -> str:
         for i in b.items:
             head = f'<p><span class="badge">{e(i.badge)}</span>{e(i.head)}</p>' if i.head else ""
             meta = "".join(f'<p class="item-meta">{e(m)}</p>' for m in i.meta)
-            links = "".join(f'<li><a href="{e(x.href)}">{e(x.text)}</a></li>' for x in i.links)
+            links = "".join(
+                f'<li><a href="{e(x.href)}">{e(x.text)}</a></li>'
+                if x.href
+                else f"<li>{e(x.text)}</li>"
+                for x in i.links
+            )
             links = f'<ul class="evidence">{links}</ul>' if links else ""
             items.append(
                 f'<li class="rec" id="{e(i.id)}">{head}<p>{e(i.text)}</p>{meta}{links}</li>'
@@ -535,6 +574,8 @@ def worker(spec: dict) -> dict:
         source = html_path.read_text(encoding="utf-8")
     elif case == "pack":
         docs = synthetic_pack(report_svgs(html_path))
+    elif case == "realdoc":
+        doc = real_document(Path(spec["warehouse"]))
     else:
         doc = synthetic_document(report_svgs(html_path))
     timings = {}
@@ -544,13 +585,20 @@ def worker(spec: dict) -> dict:
         logging.getLogger("weasyprint").setLevel(logging.ERROR)  # unsupported screen CSS
         if case == "synthetic":
             source = to_html(doc)
+        elif case == "realdoc":  # the project's own HTML renderer, charts as inline SVG
+            from wbtip_pipeline.presentation.render_html import render_html
+
+            source = render_html(doc)
         kw = {"pdf_variant": variant} if variant != "default" else {}
+        before = peak_rss_mb()  # the input built, the engine imported
         t0, c0 = time.perf_counter(), time.process_time()
         document = HTML(string=source, base_url=str(html_path.parent), url_fetcher=_no_fetch())
         rendered = document.render()
         timings["layout_s"] = time.perf_counter() - t0
         pdf = rendered.write_pdf(**kw)
     else:
+        import typst  # noqa: F401 - imported before the memory mark, as WeasyPrint is
+
         from wbtip_pipeline.presentation.render_pdf import render_pdf, typst_source
 
         docs = docs if case == "pack" else [doc]
@@ -559,11 +607,13 @@ def worker(spec: dict) -> dict:
             typst_source(d)
         timings["source_s"] = time.perf_counter() - t0
         standards = ("ua-1",) if variant == "ua-1" else ()
+        before = peak_rss_mb()  # the input built, the engine imported
         t0, c0 = time.perf_counter(), time.process_time()
         pdf = [render_pdf(d, standards=standards) for d in docs][0]  # the deck, for a pack
     seconds = time.perf_counter() - t0
     # CPU time of all the process's threads: what the render costs on a busy machine
     timings["cpu_s"] = time.process_time() - c0
+    timings["before_mb"] = before
     Path(spec["out"]).write_bytes(pdf)
     return {"seconds": seconds, **timings}
 
@@ -634,7 +684,11 @@ def visible_text(html_text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", body))
 
 
-def inspect_pdf(pdf: bytes, words: set[str], labels: set[str], expected: set[str]) -> dict:
+def inspect_pdf(
+    pdf: bytes, words: set[str], labels: set[str], expected: set[str], ticks: set[str] = frozenset()
+) -> dict:
+    """What the PDF shows; `ticks` are the charts' short labels, one per extracted line ("20",
+    "25"), which must not count as a split "2025"."""
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(pdf))
@@ -651,6 +705,7 @@ def inspect_pdf(pdf: bytes, words: set[str], labels: set[str], expected: set[str
         n = sum(
             len(re.findall(rf"(?<!\w){re.escape(w[:i])}\n{re.escape(w[i:])}(?!\w)", text))
             for i in range(1, len(w))
+            if not (w[:i] in ticks and w[i:] in ticks)
         )
         if n:
             split[w] = n
@@ -680,6 +735,9 @@ def inspect_pdf(pdf: bytes, words: set[str], labels: set[str], expected: set[str
 CASES = [  # (label, engine, case, variant)
     ("real report HTML", "weasyprint", "report", "default"),
     ("real report HTML", "weasyprint", "report", "pdf/ua-1"),
+    ("real report as Document", "weasyprint", "realdoc", "default"),
+    ("real report as Document", "weasyprint", "realdoc", "pdf/ua-1"),
+    ("real report as Document", "typst", "realdoc", "ua-1"),
     ("synthetic, as HTML", "weasyprint", "synthetic", "default"),
     ("synthetic, as HTML", "weasyprint", "synthetic", "pdf/ua-1"),
     ("synthetic Document", "typst", "synthetic", "ua-1"),
@@ -688,12 +746,28 @@ CASES = [  # (label, engine, case, variant)
 ]
 
 
+def _size(doc) -> dict[str, int]:
+    return {
+        "sections": len(doc.sections),
+        **{
+            f"{kind}s": sum(len(s.walk(kind)) for s in doc.sections)
+            for kind in ("table", "figure", "paragraph")
+        },
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--html", type=Path, default=DEFAULT_HTML)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
         "--json", type=Path, default=ROOT / "output" / "benchmarks" / "pdf_engines.json"
+    )
+    parser.add_argument(
+        "--warehouse",
+        type=Path,
+        default=DEFAULT_WAREHOUSE,
+        help="a finished run's SQLite warehouse: the real report as a Document (skipped if absent)",
     )
     parser.add_argument("--keep", type=Path, help="keep the PDFs in this folder")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
@@ -712,15 +786,25 @@ def main() -> None:
     doc = synthetic_document(svgs)
     labels = svg_labels(svgs)
     deck = synthetic_pack(svgs)[0]
+    real = real_document(args.warehouse) if args.warehouse.exists() else None
+    ticks = svg_labels(svgs, 1)
+    if real is not None:
+        real_svgs = [f.svg for f in real.figures()]
+        labels_of = {"realdoc": svg_labels(real_svgs)}
+        ticks |= svg_labels(real_svgs, 1)
+    else:
+        labels_of = {}
     words = {
         "report": table_words(html_text=html_text),
         "synthetic": table_words(doc),
         "pack": table_words(deck),
+        "realdoc": table_words(real) if real is not None else set(),
     }
     expected = {
         "report": letters(visible_text(html_text)),
         "synthetic": letters(visible_text(to_html(doc))),
         "pack": letters(visible_text(to_html(deck))),
+        "realdoc": letters(visible_text(to_html(real))) if real is not None else set(),
     }
     results = {
         "date": time.strftime("%Y-%m-%d"),
@@ -734,12 +818,8 @@ def main() -> None:
         "input": {
             "html": str(args.html),
             "html_bytes": len(html_text),
-            "synthetic": {
-                "sections": len(doc.sections),
-                "tables": sum(len(s.walk("table")) for s in doc.sections),
-                "figures": sum(len(s.walk("figure")) for s in doc.sections),
-                "paragraphs": sum(len(s.walk("paragraph")) for s in doc.sections),
-            },
+            "synthetic": _size(doc),
+            "real_document": _size(real) if real is not None else None,
         },
         "idle_peak_mb": {},
         "cases": [],
@@ -751,12 +831,16 @@ def main() -> None:
             spec = {"engine": engine, "case": "idle", "variant": "", "html": "", "out": ""}
             results["idle_peak_mb"][engine] = run_worker(spec)["peak_mb"]
         for label, engine, case, variant in CASES:
+            if case == "realdoc" and real is None:
+                print(f"{label}: skipped, no warehouse at {args.warehouse}")
+                continue
             out = out_dir / f"{engine}-{case}-{variant.replace('/', '')}.pdf"
             spec = {
                 "engine": engine,
                 "case": case,
                 "variant": variant,
                 "html": str(args.html),
+                "warehouse": str(args.warehouse),
                 "out": str(out),
             }
             runs = []
@@ -764,7 +848,9 @@ def main() -> None:
                 load = os.getloadavg()[0]
                 runs.append({**run_worker(spec), "load_before": load})
                 print(f"{label} / {engine} {variant}: {runs[-1]['seconds']:.2f} s", flush=True)
-            fidelity = inspect_pdf(out.read_bytes(), words[case], labels, expected[case])
+            fidelity = inspect_pdf(
+                out.read_bytes(), words[case], labels_of.get(case, labels), expected[case], ticks
+            )
             results["cases"].append(
                 {
                     "input": label,
@@ -777,7 +863,7 @@ def main() -> None:
                     "load_before": [round(r["load_before"], 2) for r in runs],
                     **{
                         k: statistics.median(r[k] for r in runs)
-                        for k in ("layout_s", "source_s", "cpu_s")
+                        for k in ("layout_s", "source_s", "cpu_s", "before_mb")
                         if k in runs[0]
                     },
                     **fidelity,
@@ -791,7 +877,7 @@ def main() -> None:
 
 def markdown(results: dict) -> str:
     lines = [
-        "| input | engine (variant) | wall time, median (runs); CPU | peak memory | pages | size | fonts; "
+        "| input | engine (variant) | wall time, median (runs); CPU | peak memory (+ while rendering) | pages | size | fonts; "
         "letters | SVG chart labels | words split in tables | tagged PDF |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
@@ -812,7 +898,7 @@ def markdown(results: dict) -> str:
         lines.append(
             f"| {c['input']} | {c['engine']} ({c['variant']}) | {c['seconds']:.2f} s "
             f"({', '.join(f'{s:.2f}' for s in c['seconds_runs'])}); CPU {c['cpu_s']:.2f} s | "
-            f"{c['peak_mb']:.0f} MB | "
+            f"{c['peak_mb']:.0f} MB (+{c['peak_mb'] - c['before_mb']:.0f}) | "
             f"{c['pages']} | {c['bytes'] / 1e6:.2f} MB | {', '.join(c['fonts'])}; {scripts} | "
             f"{c['chart_labels_found']}/{c['chart_labels']} | "
             f"{sum(split.values())}{' of ' + shown if split else ''} | {tagged} |"

@@ -5,7 +5,7 @@ This module owns the PDF look of the report, the workshop deck and the briefs: t
 `blocks.py` is drawn. `render_pdf(document)` returns the PDF bytes; `typst_source(document)`
 returns the Typst source and inputs it compiles (for debugging: `typst compile --input k=v`).
 
-How text gets in. The Typst source is a fixed preamble of `wb-*` functions (`PREAMBLE`) and one
+How text gets in. The Typst source is a fixed preamble of `wb-*` functions (`templates/typst/preamble.typ`) and one
 call per block whose arguments are data: every text of the model is a Typst *string literal*
 (`lit`), never markup, so `#`, `*`, `$`, `<`, `@`, `[`, `\\` and the rest print as themselves and
 no text can run code. Chart SVGs go in through `sys.inputs` (`image(bytes(sys.inputs.at(k)))`),
@@ -18,7 +18,7 @@ What the PDF promises:
 - Table cells never break inside a word: hyphenation is off, numbers and counts sit in
   unbreakable boxes, and every column is at least as wide as its widest word (measured by Typst
   in the table's own font), the rest of the line shared out as `Table.widths` asks. A table whose
-  words cannot fit side by side is set in a smaller size rather than overflow.
+  words cannot fit side by side is set in a smaller size (down to half) rather than overflow.
 - A count cell (`count` in its class) prints its text exactly: no hyphen, break or substitution.
 - "slides": one page per section; a section that runs over its page raises `SlideOverflowError`.
 """
@@ -31,6 +31,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 from wbtip_pipeline.presentation.blocks import (
@@ -113,325 +114,14 @@ STYLES: dict[str, dict[str, str]] = {
     },
 }
 
-# The Typst side: styles and one function per block. Python only ever calls these with data.
-PREAMBLE = r"""
-#let wb-navy = rgb("#163a5f")
-#let wb-blue = rgb("#5b7ea4")
-#let wb-grey = rgb("#6b6b6b")
-#let wb-ink = rgb("#1a1a1a")
-#let wb-rule = rgb("#d9d9d9")
-#let wb-amber = rgb("#E69F00")
-#let wb-brown = rgb("#7a4d00")
-#let wb-link-blue = rgb("#0b5394")
-#let wb-urgency = (urge: rgb("#D55E00"), consider: rgb("#E69F00"), invite: rgb("#56B4E9"))
+# The Typst side lives in package data (templates/typst/): the preamble of styles and `wb-*`
+# functions, and a page set-up per kind. Python only ever calls those functions with data.
+TYPST_TEMPLATES = "templates/typst"
 
-#set document(title: wb-title)
-#set text(font: wb-fonts, size: wb.body, lang: wb-lang, fill: wb-ink)
-#set par(leading: wb.leading, spacing: wb.spacing)
-#set heading(numbering: none)
-#show heading: set text(fill: wb-navy)
-#show heading.where(level: 1): it => block(
-  width: 100%, below: 0.9em, inset: (bottom: 3pt), stroke: (bottom: 1.2pt + wb-navy),
-  text(size: wb.h1, it.body),
-)
-#show heading.where(level: 2): set text(size: wb.h2)
-#show heading.where(level: 3): set text(size: wb.h3)
-#show heading.where(level: 2): set block(above: 1.3em, below: 0.6em)
-#show heading.where(level: 3): set block(above: 1.1em, below: 0.5em)
-#show title: set text(size: wb.title, fill: wb-navy)
-#show title: set block(above: 0.4em, below: 0.6em)
-#show link: set text(fill: wb-link-blue)
-#show figure: set align(left)
-#show figure.caption: set align(left)
-#show figure.caption: set text(size: wb.small + 1pt)
-#show figure: set block(above: 0.9em, below: 1.1em)
-#show outline.entry.where(level: 1): set block(above: 0.7em)
 
-// the running head: the `running` of the latest section started on or before this page
-#let wb-running() = context {
-  let page = here().page()
-  let marks = query(<wb-running>).filter(m => m.location().page() <= page)
-  if marks.len() > 0 { marks.last().value }
-}
-
-#let wb-has(cls, name) = cls.split(" ").contains(name)
-
-#let wb-labelled(body, id) = if id == none { body } else { [#body#label(id)] }
-
-#let wb-link(l) = {
-  if "url" in l { link(l.url, l.t) } else if "to" in l { link(label(l.to), l.t) } else { l.t }
-}
-
-#let wb-styled(cls, body) = {
-  let k = cls.split(" ")
-  let args = (:)
-  if k.contains("total") or k.contains("verdict") or k.contains("th") { args.weight = "bold" }
-  if k.contains("th") { args.fill = wb-navy }
-  if k.contains("suppressed") { args.fill = wb-brown }
-  if k.contains("withheld") { args.fill = wb-brown; args.style = "italic" }
-  if k.contains("missing") { args.fill = rgb("#9a9a9a") }
-  if k.contains("note") { args.fill = wb-grey }
-  if k.contains("small") { args.size = 0.93em }
-  if k.contains("mono") { args.font = wb-mono-fonts; args.size = 0.87em }
-  if k.contains("verdict-rising") { args.fill = rgb("#b03a00") }
-  if k.contains("verdict-falling") { args.fill = rgb("#00704f") }
-  if k.contains("verdict-stable") { args.fill = wb-navy }
-  if k.contains("rising") or k.contains("falling") { args.fill = wb-navy; args.weight = "bold" }
-  if k.contains("verdict-insufficient_data") or k.contains("insufficient_data") {
-    args.fill = wb-grey; args.weight = "regular"; args.style = "italic"
-  }
-  if k.contains("severity-error") { args.fill = rgb("#b00020"); args.weight = "bold" }
-  let out = text(..args, body)
-  // a number, a count or a code is one unit: it never breaks, not even at "–" or "/"
-  if k.any(c => c in ("count", "num", "nowrap", "mono")) { box(out) } else { out }
-}
-
-#let wb-par(body, lead: "", cls: "") = {
-  let content = if lead != "" [#strong(lead) #body] else [#body]
-  if wb-has(cls, "kicker") {
-    par(text(size: wb.small, fill: wb-blue, tracking: 0.12em, upper(content)))
-  } else if wb-has(cls, "lead") {
-    par(text(size: wb.lead, content))
-  } else if wb-has(cls, "empty") {
-    par(text(fill: wb-grey, style: "italic", content))
-  } else if cls.split(" ").any(c => c in ("note", "source", "small")) {
-    par(text(size: wb.small, fill: wb-grey, content))
-  } else {
-    par(content)
-  }
-}
-
-#let wb-note(body, style: "note", lead: "", id: none) = {
-  let out = if style == "caveat" {
-    let head = if lead != "" [#text(fill: wb-brown, strong(lead)) ] else []
-    block(
-      width: 100%, fill: rgb("#fff8e6"), stroke: (left: 3pt + wb-amber),
-      inset: (x: 9pt, y: 6pt), above: 0.8em, below: 1em, breakable: false,
-      par[#head#body],
-    )
-  } else {
-    let content = if lead != "" [#strong(lead) #body] else [#body]
-    if style == "footnote" {
-      block(
-        width: 100%, stroke: (top: 0.5pt + rgb("#999999")), inset: (top: 4pt),
-        text(size: wb.small, fill: rgb("#444444"), content),
-      )
-    } else if style == "empty" {
-      par(text(fill: wb-grey, style: "italic", content))
-    } else {
-      par(text(size: wb.small, fill: rgb("#444444"), content))
-    }
-  }
-  wb-labelled(out, id)
-}
-
-#let wb-heading(level, shown, number, body, id: none) = {
-  // `level` is the level in the PDF's structure (PDF/UA: no level skipped), `shown` its look;
-  // a real space after the number, so that bookmarks and screen readers read "3.1 Victims"
-  let head = if number != "" [#text(fill: wb-blue, weight: "regular", number)#" "#h(0.25em)#body] else [#body]
-  let size = if shown <= 2 { wb.h2 } else { wb.h3 }
-  wb-labelled({ show heading: set text(size: size); heading(level: level, head) }, id)
-}
-
-#let wb-section(number, title, running, id: none, newpage: true) = {
-  if newpage { pagebreak(weak: true) }
-  [#metadata(running) <wb-running>]
-  let head = if number != "" [#text(fill: wb-blue, weight: "regular", number)#" "#h(0.2em)#title] else [#title]
-  wb-labelled(heading(level: 1, head), id)
-}
-
-#let wb-badge(name) = {
-  let color = wb-urgency.at(name, default: wb-blue)
-  box(
-    fill: color.darken(15%), inset: (x: 3pt, y: 1pt), outset: (y: 1pt), radius: 2pt,
-    text(size: 0.78em, fill: white, tracking: 0.04em, upper(name)),
-  )
-}
-
-#let wb-item(it, style: "") = {
-  let parts = ()
-  if it.badge != "" or it.head != "" {
-    let badge = if it.badge != "" [#wb-badge(it.badge) ] else []
-    parts.push(block(below: 0.35em, text(size: wb.small + 0.5pt)[#badge#strong(it.head)]))
-  }
-  parts.push(it.text)
-  for line in it.meta { parts.push(block(above: 0.35em, text(size: wb.small, fill: rgb("#555555"), line))) }
-  if it.links.len() > 0 {
-    parts.push(block(above: 0.35em, text(size: wb.small, fill: rgb("#555555"), list(
-      spacing: 0.3em, ..it.links.map(wb-link),
-    ))))
-  }
-  let body = parts.join()
-  let out = if style == "recs" {
-    let color = wb-urgency.at(it.badge, default: rgb("#9ecae1"))
-    block(stroke: (left: 2.5pt + color), inset: (left: 7pt, y: 2pt), breakable: false, body)
-  } else { body }
-  wb-labelled(out, it.at("id", default: none))
-}
-
-#let wb-list(items, ordered: false, style: "") = {
-  let entries = items.map(i => wb-item(i, style: style))
-  let out = if style == "recs" {
-    list(marker: [], indent: 0pt, body-indent: 0pt, spacing: 0.8em, ..entries)
-  } else if ordered {
-    enum(spacing: 0.6em, ..entries)
-  } else {
-    list(spacing: if style == "facts" { 0.7em } else { 0.5em }, ..entries)
-  }
-  if style == "compact" { text(size: wb.small + 0.5pt, out) } else { out }
-}
-
-#let wb-keyfigures(figures) = block(above: 0.8em, below: 1em, breakable: false, grid(
-  columns: (1fr,) * calc.min(3, calc.max(1, figures.len())), gutter: 6pt,
-  fill: rgb("#f1f6fb"), inset: (x: 7pt, y: 5pt),
-  ..figures.map(f => [#text(size: wb.big, weight: "bold", fill: wb-navy, box(f.big))\ #text(size: wb.small, fill: rgb("#444444"), f.small)]),
-))
-
-// Column widths: each at least its widest unit (a word; a whole number or count), measured in
-// the table's font; what is left of the line is shared out in proportion to `Table.widths`.
-#let wb-columns(avail, widths, units, inset, size) = {
-  let n = widths.len()
-  // `measure` sees the styles of its context, not the table's set rules: the size goes in here
-  let width(u) = measure(text(size: size, hyphenate: false, wb-styled(u.at(1), u.at(0)))).width
-  let need = units.map(col => col.fold(0pt, (m, u) => calc.max(m, width(u))) + 2 * inset + 0.5pt)
-  let total = need.sum(default: 0pt)
-  if total > avail {
-    // the words cannot fit side by side: the caller scales the text down by this factor
-    return (need, (avail - n * 2 * inset) / (total - n * 2 * inset))
-  }
-  let fixed = range(n).map(_ => false)
-  let changed = true
-  while changed {
-    changed = false
-    let free = avail - range(n).filter(i => fixed.at(i)).map(i => need.at(i)).sum(default: 0pt)
-    let share = range(n).filter(i => not fixed.at(i)).map(i => widths.at(i)).sum(default: 0)
-    for i in range(n) {
-      if not fixed.at(i) and (share == 0 or free * widths.at(i) / share < need.at(i)) {
-        fixed.at(i) = true
-        changed = true
-      }
-    }
-  }
-  let free = avail - range(n).filter(i => fixed.at(i)).map(i => need.at(i)).sum(default: 0pt)
-  let share = range(n).filter(i => not fixed.at(i)).map(i => widths.at(i)).sum(default: 0)
-  (range(n).map(i => if fixed.at(i) { need.at(i) } else { free * widths.at(i) / share }), 1.0)
-}
-
-#let wb-grid(columns, widths, rights, units, rows, compact) = layout(size => {
-  let base = if compact { wb.compact } else { wb.table }
-  let inset = if compact { 3pt } else { 4pt }
-  let (cols, factor) = wb-columns(size.width, widths, units, inset, base)
-  if factor < 1.0 {
-    cols = cols.map(c => (c - 2 * inset) * factor + 2 * inset)
-  }
-  // rows as tall as the HTML's (line-height 1.4 and 2.5 pt padding): the line box from
-  // ascender to descender plus the half-leading in the inset
-  set text(size: base * calc.min(factor, 1.0), hyphenate: false, top-edge: "ascender",
-    bottom-edge: "descender")
-  set par(leading: 0.24em)
-  table(
-    columns: cols,
-    inset: (x: inset, y: if compact { 2.3pt } else { 3.4pt }),
-    align: (x, y) => if rights.at(x) { right + top } else { left + top },
-    stroke: (x, y) => if y == 0 { (bottom: 1pt + wb-navy) } else { (bottom: 0.5pt + wb-rule) },
-    table.header(repeat: true, ..columns.map(c => wb-styled("th", c))),
-    ..rows.flatten().map(c => {
-      let body = wb-styled(c.c, c.t)
-      let body = if "url" in c or "to" in c { wb-link(c + (t: body)) } else { body }
-      if c.at("right", default: false) { table.cell(align: right + top, body) } else { body }
-    }),
-  )
-})
-
-#let wb-table(number, caption, source, columns, widths, rights, units, rows, note: "",
-              compact: false, breakable: false, id: none) = {
-  let body = if rows.len() > 0 {
-    wb-grid(columns, widths, rights, units, rows, compact)
-  } else {
-    par(text(fill: wb-grey, style: "italic", "No rows in this run."))
-  }
-  let tail = ()
-  if note != "" { tail.push(text(size: wb.small, fill: rgb("#444444"), note)) }
-  if source != "" { tail.push(text(size: wb.small, fill: wb-grey, source)) }
-  let out = {
-    show figure: set block(breakable: breakable)
-    figure(
-      kind: table, supplement: none, numbering: none, gap: 4pt,
-      caption: figure.caption(position: top, [#text(weight: "bold", fill: wb-navy)[Table #number.] #caption]),
-      [#body#for t in tail { block(above: 3pt, below: 0pt, t) }],
-    )
-  }
-  wb-labelled(out, id)
-}
-
-#let wb-figure(number, caption, source, alt, input, id: none) = {
-  let svg = bytes(sys.inputs.at(input))
-  let src = if source != "" [\ #text(size: wb.small, fill: wb-grey, source)] else []
-  let cap = [#text(weight: "bold", fill: wb-navy)[Figure #number.] #caption#src]
-  let chart(height) = figure(
-    kind: image, supplement: none, numbering: none, gap: 4pt, caption: cap,
-    align(center, image(svg, format: "svg", alt: alt, width: 100%, height: height, fit: "contain")),
-  )
-  let out = if wb-kind == "slides" {
-    // a slide's chart takes the room left on the slide under the text, its caption included
-    block(width: 100%, height: 1fr, layout(size => {
-      let below = measure(block(width: size.width, text(size: wb.small + 1pt, cap))).height
-      chart(calc.max(size.height - below - 8pt, 2cm))
-    }))
-  } else { chart(auto) }
-  wb-labelled(out, id)
-}
-
-#let wb-cover(kicker, subtitle) = {
-  if kicker != "" { wb-par(kicker, cls: "kicker") }
-  title()
-  if subtitle != "" {
-    block(below: 1.2em, text(size: wb.subtitle, fill: rgb("#333333"), subtitle))
-  }
-}
-
-#let wb-footnotes(notes) = block(
-  width: 100%, stroke: (top: 0.5pt + rgb("#999999")), inset: (top: 4pt),
-  text(size: wb.small, fill: rgb("#444444"), notes.map(n => par(n)).join()),
-)
-"""
-
-# page set-up per kind: the header and footer are artifacts in the tagged PDF (Typst marks them)
-PAGES = {
-    "a4": r"""
-#set page(
-  paper: "a4", margin: wb-margin,
-  header: context if here().page() > 1 {
-    set text(size: 7.5pt, fill: wb-grey)
-    grid(columns: (1fr, auto), column-gutter: 12pt, wb-running(), wb-title)
-  },
-  footer: context if here().page() > 1 {
-    set text(size: 7.5pt, fill: wb-grey)
-    align(center, counter(page).display("1 / 1", both: true))
-  },
-)
-""",
-    "brief": r"""
-#set page(
-  paper: "a4", margin: wb-margin,
-  header: context { set text(size: 7pt, fill: wb-grey); align(right, wb-title) },
-  footer: context {
-    set text(size: 7pt, fill: wb-grey)
-    align(right, counter(page).display((n, total) => [page #n of #total], both: true))
-  },
-)
-""",
-    "slides": r"""
-#set page(
-  width: 297mm, height: 167mm, margin: wb-margin,
-  footer: context {
-    set text(size: 7.5pt, fill: wb-grey)
-    grid(columns: (1fr, auto), column-gutter: 12pt, wb-title,
-      counter(page).display("1 / 1", both: true))
-  },
-)
-""",
-}
+@cache
+def _typst_template(name: str) -> str:
+    return (resources.files("wbtip_pipeline") / TYPST_TEMPLATES / name).read_text(encoding="utf-8")
 
 
 class RenderError(RuntimeError):
@@ -457,7 +147,12 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 def _lits(values: Iterable[object]) -> str:
     """A Typst array of string literals (a trailing comma keeps a one-element array an array)."""
-    items = [lit(v) for v in values]
+    return _arr(lit(v) for v in values)
+
+
+def _arr(items: Iterable[str]) -> str:
+    """A Typst array from already-written values."""
+    items = list(items)
     return f"({', '.join(items)},)" if items else "()"
 
 
@@ -495,10 +190,9 @@ class _Writer:
     @staticmethod
     def _targets(document) -> set[str]:
         """Every id a link may point to (a link to any other id prints as text)."""
-        ids = set()
-        for section in document.sections:
-            ids.add(section.id)
-            for b in section.blocks:
+        ids = {s.id for s in document.sections}
+        for blocks in [document.cover, *(s.blocks for s in document.sections)]:
+            for b in blocks:
                 if isinstance(b, Heading | Note):
                     ids.add(b.id)
                 elif isinstance(b, Table | Figure):
@@ -547,16 +241,14 @@ class _Writer:
                 f"id: {self.label(b.id)})"
             )
         elif isinstance(b, ListBlock):
-            items = ", ".join(self.item(i) for i in b.items)
-            self.out.append(
-                f"#wb-list(({items},), ordered: {str(b.ordered).lower()}, style: {lit(b.style)})"
-                if b.items
-                else ""
-            )
+            if b.items:
+                items = _arr(self.item(i) for i in b.items)
+                ordered = str(b.ordered).lower()
+                self.out.append(f"#wb-list({items}, ordered: {ordered}, style: {lit(b.style)})")
         elif isinstance(b, KeyFigures):
-            figs = ", ".join(_dict({"big": lit(f.big), "small": lit(f.small)}) for f in b.figures)
             if b.figures:
-                self.out.append(f"#wb-keyfigures(({figs},))")
+                figs = _arr(_dict({"big": lit(f.big), "small": lit(f.small)}) for f in b.figures)
+                self.out.append(f"#wb-keyfigures({figs})")
         elif isinstance(b, Table):
             self.table(b)
         elif isinstance(b, Figure):
@@ -565,14 +257,13 @@ class _Writer:
             raise TypeError(f"render_pdf does not know the block {type(b).__name__}")
 
     def item(self, i: Item) -> str:
-        links = ", ".join(self.link(link) for link in i.links)
         return _dict(
             {
                 "text": lit(i.text),
                 "head": lit(i.head),
                 "badge": lit(i.badge),
                 "meta": _lits(i.meta),
-                "links": f"({links},)" if links else "()",
+                "links": _arr(self.link(link) for link in i.links),
                 "id": self.label(i.id),
             }
         )
@@ -606,13 +297,14 @@ class _Writer:
                     pairs.update(self.target(cell.href))
                 cells.append(_dict(pairs))
                 units[i].append((text, cls))
-            rows.append(f"({', '.join(cells)},)")
+            rows.append(_arr(cells))
+        if not n:
+            rows = []  # no columns: printed as a table without rows
         self.out.append(
             f"#wb-table({lit(t.number)}, {lit(t.caption)}, {lit(t.source)}, "
-            f"{_lits(t.columns)}, ({', '.join(f'{w:g}' for w in widths)},), "
-            f"({', '.join(str(r).lower() for r in rights)},), "
-            f"({', '.join(self.units(u) for u in units)},), "
-            f"({', '.join(rows)}{',' if rows else ''}), note: {lit(t.note)}, "
+            f"{_lits(t.columns)}, {_arr(f'{w:g}' for w in widths)}, "
+            f"{_arr(str(r).lower() for r in rights)}, {_arr(self.units(u) for u in units)}, "
+            f"{_arr(rows)}, note: {lit(t.note)}, "
             f"compact: {str(t.compact).lower()}, breakable: {str(self.breakable(t)).lower()}, "
             f"id: {self.label(t.key)})"
         )
@@ -629,7 +321,7 @@ class _Writer:
             for word in [text] if whole else (text.split() or [""]):
                 seen[(word, cls)] = None
         longest = sorted(seen, key=lambda u: len(u[0]), reverse=True)[:12]
-        return "(" + ", ".join(f"({lit(w)}, {lit(c)})" for w, c in longest) + ",)"
+        return _arr(f"({lit(w)}, {lit(c)})" for w, c in longest)
 
     def breakable(self, t: Table) -> bool:
         # a short table moves whole to the next page with its caption, as in the HTML's print
@@ -672,8 +364,8 @@ class _Writer:
             f"#let wb-mono-fonts = {_lits(MONO_FONTS)}",
             f"#let wb-margin = {style['margin']}",
             f"#let wb = {_dict(sizes)}",
-            PREAMBLE,
-            PAGES[kind],
+            _typst_template("preamble.typ"),
+            _typst_template(f"page-{kind}.typ"),
         ]
         kicker = getattr(doc, "kicker", "") or ""
         footnotes = list(doc.footnotes)
@@ -713,6 +405,8 @@ def _fonts():
     import typst
 
     paths = [str(p) for p in FONT_DIRS if p.is_dir()]
+    if not hasattr(typst, "Fonts"):  # an older binding: the folders, scanned at each compile
+        return paths
     return typst.Fonts(include_system_fonts=True, include_embedded_fonts=True, font_paths=paths)
 
 

@@ -255,6 +255,18 @@ def test_rows_shorter_than_the_header_are_padded_and_longer_ones_refused():
         render_pdf(document(sections=[Section("s", "1", "S", [bad])]))
 
 
+def test_empty_blocks_render():
+    blocks = [
+        Table("t", "1.1", "Nothing yet", "Source: none", ["A", "B"], []),
+        Table("u", "1.2", "No columns", "", [], []),
+        ListBlock([]),
+        KeyFigures([]),
+        Paragraph(""),
+    ]
+    text = text_of(render_pdf(document(sections=[Section("s", "1", "S", blocks)]), strict=True))
+    assert "Table 1.1. Nothing yet" in text and text.count("No rows in this run.") == 2
+
+
 def test_report_has_cover_contents_sections_and_page_numbers(report_pdf):
     reader = PdfReader(io.BytesIO(report_pdf))
     first, contents = reader.pages[0].extract_text(), reader.pages[1].extract_text()
