@@ -24,7 +24,19 @@ BUNDLED_CONFIG_DIR = Path(__file__).parent / "sources" / "configs"
 REGION_FILE = "region.yaml"
 FOOTNOTE_MARK = "*"
 _CODE = re.compile(r"^[A-Z]{3}$")
-_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+_NUMBER_WORDS = (
+    "no",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+)
 
 
 class RegionError(ValueError):
@@ -69,7 +81,7 @@ class Region:
 
     @property
     def full_name(self) -> str:
-        """"Western Balkans (WB6)"."""
+        """ "Western Balkans (WB6)"."""
         return f"{self.name} ({self.short_name})"
 
     @property
@@ -97,7 +109,7 @@ class Region:
         return len(codes) if code == self.code else len(codes) + 1
 
     def size_words(self, noun: str = "jurisdiction") -> str:
-        """"six jurisdictions", "seven jurisdictions", "one jurisdiction"."""
+        """ "six jurisdictions", "seven jurisdictions", "one jurisdiction"."""
         n = self.size
         word = _NUMBER_WORDS[n] if n < len(_NUMBER_WORDS) else f"{n:,}"
         return f"{word} {noun}{'' if n == 1 else 's'}"

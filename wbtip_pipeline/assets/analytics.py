@@ -19,6 +19,7 @@ from wbtip_pipeline.assets.common import (
 )
 from wbtip_pipeline.assets.reference import assessment_asset_name
 from wbtip_pipeline.assets.sources import CONFIGS
+from wbtip_pipeline.assets.versions import code_version
 from wbtip_pipeline.region import load_region
 from wbtip_pipeline.resources import PipelinePaths, WarehouseResource
 from wbtip_pipeline.schemas.analytics import ANALYTICS_SCHEMAS
@@ -58,6 +59,7 @@ def build_table_asset(
         name=name,
         ins={i: dg.AssetIn(i) for i in inputs},
         group_name=ANALYTICS,
+        code_version=code_version(ANALYTICS),
         description=description,
         check_specs=[schema_check_spec(name)],
         automation_condition=follow_inputs(),
@@ -97,6 +99,7 @@ def usable_assessments(
 @dg.asset(
     ins={**ASSESSMENT_INS, "ct_checklist": dg.AssetIn("ct_checklist")},
     group_name=ANALYTICS,
+    code_version=code_version(ANALYTICS),
     description="Latest known score per jurisdiction x checklist item (known, unknown or conflict), with its evidence and change.",
     check_specs=[schema_check_spec("mechanism_scores")],
     automation_condition=follow_inputs(),
@@ -120,6 +123,7 @@ def mechanism_scores(
 @dg.asset(
     ins={**ASSESSMENT_INS, "ct_checklist": dg.AssetIn("ct_checklist")},
     group_name=ANALYTICS,
+    code_version=code_version(ANALYTICS),
     description="Both sides of every item and year on which two assessments disagree (never resolved silently).",
     check_specs=[schema_check_spec("mechanism_conflicts")],
     automation_condition=follow_inputs(),

@@ -7,6 +7,7 @@ import dagster as dg
 import pandas as pd
 import pandera.pandas as pa
 
+from wbtip_pipeline.assets.versions import data_version
 from wbtip_pipeline.checks import check_result
 from wbtip_pipeline.resources import WarehouseResource
 from wbtip_pipeline.validation import validate
@@ -93,6 +94,7 @@ def publish_checked(
         frame,
         output_name=output_name,
         metadata={**table_metadata(name, frame, schema, sources), **(extra_metadata or {})},
+        data_version=data_version(dg.AssetKey(name)),
     )
 
 

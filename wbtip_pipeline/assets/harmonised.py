@@ -13,6 +13,7 @@ from wbtip_pipeline.assets import HARMONISED, follow_inputs
 from wbtip_pipeline.assets.common import publish_checked, schema_check_spec, source_hashes
 from wbtip_pipeline.assets.reference import assessment_asset_name
 from wbtip_pipeline.assets.sources import CONFIGS, raw_asset_name, raw_check_name
+from wbtip_pipeline.assets.versions import code_version
 from wbtip_pipeline.checks import WARN
 from wbtip_pipeline.resources import WarehouseResource
 from wbtip_pipeline.schemas.harmonised import (
@@ -54,6 +55,7 @@ def merge_with_last_good(new: pd.DataFrame, previous: pd.DataFrame | None, block
 @dg.asset(
     ins=RAW_INS,
     group_name=HARMONISED,
+    code_version=code_version(HARMONISED),
     description="Every jurisdiction's figures in one set of codes, counts as intervals (HARMONISED.md).",
     check_specs=[
         schema_check_spec("harmonised_statistics"),
@@ -117,6 +119,7 @@ def harmonised_statistics(context: dg.AssetExecutionContext, warehouse: Warehous
         "ct_checklist": dg.AssetIn("ct_checklist"),
     },
     group_name=HARMONISED,
+    code_version=code_version(HARMONISED),
     description="Every finding of every check, blocking (error) or not (warning), in words an analyst understands.",
     check_specs=[schema_check_spec("data_quality_issues")],
     kinds={"pandas", "sql"},

@@ -6,6 +6,7 @@ import pandas as pd
 
 from wbtip_pipeline.assets import SOURCES
 from wbtip_pipeline.assets.sources import CONFIGS, IO_RETRY
+from wbtip_pipeline.assets.versions import code_version, data_version
 from wbtip_pipeline.checks import build_schema_check, check_result
 from wbtip_pipeline.resources import PipelinePaths
 from wbtip_pipeline.schemas.reference import population_schema, us_tip_tiers_schema
@@ -31,11 +32,13 @@ def _reference_output(frame: pd.DataFrame, paths: PipelinePaths, name: str) -> d
             "dagster/row_count": len(frame),
             "source_files": dg.MetadataValue.json({name: sha256_of(path)}),
         },
+        data_version=data_version(paths=paths),
     )
 
 
 @dg.asset(
     group_name=SOURCES,
+    code_version=code_version(SOURCES),
     retry_policy=IO_RETRY,
     description="Total population by jurisdiction and year (World Bank), for rates per 100,000.",
 )
@@ -46,6 +49,7 @@ def population(paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
 
 @dg.asset(
     group_name=SOURCES,
+    code_version=code_version(SOURCES),
     retry_policy=IO_RETRY,
     description="The 28-item CT mechanism checklist in seven domains, with legal basis.",
 )
@@ -55,6 +59,7 @@ def ct_checklist(paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
 
 @dg.asset(
     group_name=SOURCES,
+    code_version=code_version(SOURCES),
     retry_policy=IO_RETRY,
     description="US TIP report tier per jurisdiction and report year (the external view).",
 )
@@ -93,6 +98,7 @@ def build_assessment_asset(code: str, name: str) -> dg.AssetsDefinition:
     @dg.asset(
         name=assessment_asset_name(code),
         group_name=SOURCES,
+        code_version=code_version(SOURCES),
         retry_policy=IO_RETRY,
         description=f"{name}: its CT mechanism assessments against the checklist, with evidence and provenance.",
         tags={"jurisdiction": code},
@@ -114,6 +120,7 @@ def build_assessment_asset(code: str, name: str) -> dg.AssetsDefinition:
                     else "none"
                 ),
             },
+            data_version=data_version(paths=paths),
         )
 
     return _assessments

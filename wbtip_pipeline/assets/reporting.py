@@ -10,9 +10,16 @@ from wbtip_pipeline.assets import REPORTING, follow_inputs
 from wbtip_pipeline.assets.common import publish_checked, schema_check_spec
 from wbtip_pipeline.assets.reference import assessment_assets
 from wbtip_pipeline.assets.sources import raw_assets
+from wbtip_pipeline.assets.versions import (
+    DICTIONARY,
+    RECOMMENDATIONS,
+    REPORT,
+    WORKSHOP,
+    code_version,
+    data_version,
+)
 from wbtip_pipeline.assets.workshop import FEEDBACK_ASSET, feedback_for
 from wbtip_pipeline.dictionary import render_dictionary
-from wbtip_pipeline.report.render import render_report
 from wbtip_pipeline.resources import PipelinePaths, WarehouseResource
 from wbtip_pipeline.schemas.recommendations import RECOMMENDATION_SCHEMAS
 from wbtip_pipeline.schemas.registry import table_schemas
@@ -29,11 +36,11 @@ from wbtip_pipeline.transforms.recommendations import (
     tables_needed,
 )
 from wbtip_pipeline.warehouse import write_text_atomic
-from wbtip_pipeline.workshop.pack import render_workshop_pack
 
 
 @dg.asset(
     group_name=REPORTING,
+    code_version=code_version(DICTIONARY),
     description="The data dictionary of every published table, column and code, from the pandera schemas.",
     kinds={"markdown"},
 )
@@ -42,7 +49,8 @@ def data_dictionary(paths: PipelinePaths) -> dg.MaterializeResult:
     schemas = table_schemas()
     write_text_atomic(render_dictionary(schemas), path)
     return dg.MaterializeResult(
-        metadata={"path": dg.MetadataValue.path(str(path)), "tables": len(schemas)}
+        metadata={"path": dg.MetadataValue.path(str(path)), "tables": len(schemas)},
+        data_version=data_version(),
     )
 
 
@@ -58,18 +66,21 @@ PUBLISHED_SCHEMAS = {
     outs={
         "recommendations": dg.AssetOut(
             group_name=REPORTING,
+            code_version=code_version(RECOMMENDATIONS),
             description="Evidence-linked recommendations per jurisdiction and for the region, prioritised.",
             automation_condition=follow_inputs(),
             kinds={"pandas", "sql"},
         ),
         "recommendation_changes": dg.AssetOut(
             group_name=REPORTING,
+            code_version=code_version(RECOMMENDATIONS),
             description="What changed since the previous materialisation: new, unchanged, resolved (gap closed) or rejected (by the workshop).",
             automation_condition=follow_inputs(),
             kinds={"pandas", "sql"},
         ),
         "recommendation_status": dg.AssetOut(
             group_name=REPORTING,
+            code_version=code_version(RECOMMENDATIONS),
             description="The validation workshop's latest decision on each recommendation, or not_discussed.",
             automation_condition=follow_inputs(),
             kinds={"pandas", "sql"},
@@ -116,7 +127,7 @@ REPORT_TABLES = [
 ]  # fmt: skip
 
 
-def code_version() -> str:
+def release() -> str:
     """The package version and, in a git checkout, the commit it runs from."""
     import subprocess
 
@@ -146,6 +157,7 @@ def source_file_hashes(instance: dg.DagsterInstance) -> dict[str, str]:
 @dg.asset(
     ins={name: dg.AssetIn(name) for name in REPORT_TABLES},
     group_name=REPORTING,
+    code_version=code_version(REPORT),
     description="The report for policy makers (HTML and PDF), every number from the tables, with disclosure control.",
     automation_condition=follow_inputs(),
     kinds={"html", "pdf"},
@@ -155,10 +167,12 @@ def final_report(
 ) -> dg.MaterializeResult:
     provenance = {
         "run_id": context.run_id,
-        "code_version": code_version(),
+        "code_version": release(),
         "source_files": source_file_hashes(context.instance),
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    from wbtip_pipeline.report.render import render_report  # charts and Typst: only when run
+
     result = render_report(tables, provenance, paths.output / "report")
     return dg.MaterializeResult(
         metadata={
@@ -173,7 +187,8 @@ def final_report(
             "upstream_assets": dg.MetadataValue.json(REPORT_TABLES),
             "source_files": dg.MetadataValue.json(provenance["source_files"]),
             "timings": dg.MetadataValue.json(result.timings),
-        }
+        },
+        data_version=data_version(),
     )
 
 
@@ -181,12 +196,15 @@ def final_report(
     ins={name: dg.AssetIn(name) for name in REPORT_TABLES},
     deps=["final_report"],
     group_name=REPORTING,
+    code_version=code_version(WORKSHOP),
     description="The validation workshop pack: slide deck (HTML, PDF), a two-page brief per jurisdiction, the feedback form.",
     automation_condition=follow_inputs(),
     kinds={"html", "pdf", "excel"},
 )
 def workshop_pack(paths: PipelinePaths, **tables) -> dg.MaterializeResult:
     status = tables.get("recommendation_status")
+    from wbtip_pipeline.workshop.pack import render_workshop_pack  # only when run
+
     pack = render_workshop_pack(tables, paths.output / "workshop", status=status)
     return dg.MaterializeResult(
         metadata={
@@ -196,5 +214,6 @@ def workshop_pack(paths: PipelinePaths, **tables) -> dg.MaterializeResult:
             "slides": pack.slide_count,
             "briefs": dg.MetadataValue.json({code: str(p) for code, p in pack.briefs.items()}),
             "brief_pages": dg.MetadataValue.json(pack.brief_pages),
-        }
+        },
+        data_version=data_version(),
     )

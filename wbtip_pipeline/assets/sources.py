@@ -11,6 +11,7 @@ import dagster as dg
 import pandas as pd
 
 from wbtip_pipeline.assets import SOURCES
+from wbtip_pipeline.assets.versions import code_version, data_version
 from wbtip_pipeline.checks import build_schema_check
 from wbtip_pipeline.resources import PipelinePaths
 from wbtip_pipeline.schemas.raw import validate_raw
@@ -67,6 +68,7 @@ def build_raw_asset(cfg: SourceConfig) -> dg.AssetsDefinition:
     @dg.asset(
         name=raw_asset_name(cfg.jurisdiction),
         group_name=SOURCES,
+        code_version=code_version(SOURCES),
         description=f"{cfg.name}: every figure of its source files, in harmonised codes, with provenance.",
         retry_policy=IO_RETRY,
         kinds={"pandas"},
@@ -76,7 +78,9 @@ def build_raw_asset(cfg: SourceConfig) -> dg.AssetsDefinition:
         frame, found = read_jurisdiction(paths.jurisdiction_dir(cfg.jurisdiction), cfg)
         for name, why in found.skipped.items():
             context.log.info(f"{cfg.jurisdiction}: skipped {name}: {why}")
-        return dg.Output(frame, metadata=raw_metadata(frame, found))
+        return dg.Output(
+            frame, metadata=raw_metadata(frame, found), data_version=data_version(paths=paths)
+        )
 
     return _raw
 

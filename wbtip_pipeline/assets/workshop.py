@@ -6,6 +6,7 @@ import dagster as dg
 import pandas as pd
 
 from wbtip_pipeline.assets import SOURCES
+from wbtip_pipeline.assets.versions import code_version, data_version
 from wbtip_pipeline.checks import check_result
 from wbtip_pipeline.resources import PipelinePaths, WarehouseResource
 from wbtip_pipeline.sources.feedback import read_feedback, validate_feedback
@@ -17,6 +18,7 @@ FEEDBACK_ASSET = "workshop_feedback"
 @dg.asset(
     name=FEEDBACK_ASSET,
     group_name=SOURCES,
+    code_version=code_version(SOURCES),
     description="Decisions of the validation workshop, read from the completed forms in data/feedback/.",
     kinds={"pandas", "excel"},
 )
@@ -33,6 +35,7 @@ def workshop_feedback(paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
                 dict(zip(files.get("source_file", []), files.get("source_sha256", []), strict=True))
             ),
         },
+        data_version=data_version(paths=paths),
     )
 
 

@@ -171,7 +171,7 @@ class Section:
 
     @property
     def label(self) -> str:
-        """"3 Albania" or "Annex A. Data quality"'s number-less form."""
+        """ "3 Albania" or "Annex A. Data quality"'s number-less form."""
         return f"{self.number} {self.title}" if self.number.isdigit() else self.title
 
     def walk(self, kind: str | None = None):

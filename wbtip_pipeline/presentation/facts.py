@@ -108,7 +108,9 @@ class Facts:
         self.h = h
         self.trends = self.t["trends"]
         self.dc: Disclosure = harmonised_disclosure(
-            h, self.trends, {**self.region.names, self.region.code: self.region.code},
+            h,
+            self.trends,
+            {**self.region.names, self.region.code: self.region.code},
             region_code=self.region.code,
         )
         self.shown: set = set()
@@ -244,7 +246,9 @@ class Facts:
                 }
         ts = self.t["trend_summary"]
         if not ts.empty:
-            region = ts[(ts["jurisdiction"] == self.region.code) & (ts["indicator"] == "victims_detected")]
+            region = ts[
+                (ts["jurisdiction"] == self.region.code) & (ts["indicator"] == "victims_detected")
+            ]
             if not region.empty:
                 facts["region_direction"] = str(region.iloc[0]["direction"])
                 facts["region_reason"] = as_str(region.iloc[0]["reason"])
@@ -284,7 +288,6 @@ class Facts:
         cl = self.t["ct_checklist"]
         titles = dict(zip(cl["item_id"], cl["title"], strict=True)) if not cl.empty else {}
         return [f"{titles.get(i, i)} ({i})" for i in item_ids]
-
 
     def latest_with(self, code: str, cells: list[tuple]) -> int | None:
         for y in reversed(self.years_of(code, "victims_detected")):

@@ -110,7 +110,7 @@ class Names:
         return self.region.name_of(str(code), mark)
 
     def list(self, codes: Iterable[str], mark: bool = True) -> str:
-        """"Albania, Kosovo* and Serbia"."""
+        """ "Albania, Kosovo* and Serbia"."""
         items = [self.of(c, mark) for c in codes]
         if len(items) <= 1:
             return "".join(items)

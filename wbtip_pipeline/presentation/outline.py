@@ -91,7 +91,13 @@ def report_outline(region: Region | None = None) -> Outline:
             for member in region.members:
                 chapter += 1
                 entries.append(
-                    Entry(chapter_id(member.code), str(chapter), member.label(), "chapter", member.code)
+                    Entry(
+                        chapter_id(member.code),
+                        str(chapter),
+                        member.label(),
+                        "chapter",
+                        member.code,
+                    )
                 )
         elif kind == "annex":
             entries.append(Entry(section_id, chr(ord("A") + annex), title, kind))

@@ -42,7 +42,9 @@ def _svg(figure) -> Markup:
 def environment() -> Environment:
     env = Environment(
         loader=PackageLoader("wbtip_pipeline", "templates"),
-        autoescape=select_autoescape(["html", "j2", "html.j2"], default_for_string=True, default=True),
+        autoescape=select_autoescape(
+            ["html", "j2", "html.j2"], default_for_string=True, default=True
+        ),
         undefined=StrictUndefined,
         finalize=_finalize,
         trim_blocks=True,

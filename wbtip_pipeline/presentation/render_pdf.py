@@ -21,6 +21,12 @@ What the PDF promises:
   words cannot fit side by side is set in a smaller size (down to half) rather than overflow.
 - A count cell (`count` in its class) prints its text exactly: no hyphen, break or substitution.
 - "slides": one page per section; a section that runs over its page raises `SlideOverflowError`.
+  A footnote (`Note(style="footnote")`) sits at the foot of its slide.
+
+Two columns: a section whose `attrs` name a `column-break` (the id of one of its headings) sets
+its blocks from its first heading on in two columns, the second starting at that heading; the
+blocks before the first heading span the page (the workshop's jurisdiction slides).
+A table without a number (the workshop's) prints its caption alone, or none.
 """
 
 from __future__ import annotations
@@ -349,8 +355,32 @@ class _Writer:
             f"id: {self.label(s.id)}, newpage: {str(brk).lower()})"
         )
         state = {"level": 1}
+        split = s.attrs.get("column-break", "")
+        start = next((i for i, b in enumerate(s.blocks) if isinstance(b, Heading)), None)
+        brk = next(
+            (i for i, b in enumerate(s.blocks) if isinstance(b, Heading) and b.id == split), None
+        )
+        if not split or start is None or brk is None or brk <= start:
+            for b in s.blocks:
+                self.block(b, state)
+            return
+
+        # two columns: the blocks before the first heading span the page, the second column
+        # starts at the heading `column-break` names; footnotes stay under both
+        def part(blocks) -> None:
+            for b in blocks:
+                if not (isinstance(b, Note) and b.style == "footnote"):
+                    self.block(b, state)
+
+        part(s.blocks[:start])
+        self.out.append("#wb-columns[")
+        part(s.blocks[start:brk])
+        self.out.append("][")
+        part(s.blocks[brk:])
+        self.out.append("]")
         for b in s.blocks:
-            self.block(b, state)
+            if isinstance(b, Note) and b.style == "footnote":
+                self.block(b, state)
 
     def write(self) -> TypstSource:
         doc, kind = self.doc, self.doc.page

@@ -35,7 +35,7 @@ def number_word(n: int) -> str:
 
 
 def plural(n: int, noun: str, nouns: str | None = None) -> str:
-    """"one jurisdiction", "seven jurisdictions"."""
+    """ "one jurisdiction", "seven jurisdictions"."""
     return f"{number_word(n)} {noun if n == 1 else (nouns or noun + 's')}"
 
 

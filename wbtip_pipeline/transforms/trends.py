@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from wbtip_pipeline.region import Region, load_region
 from wbtip_pipeline.vocab import (
@@ -425,6 +424,8 @@ def _summarise(key: tuple[str, str], rows: pd.DataFrame) -> dict:
         return out | {"reason": "the regression has no finite slope (too few non-zero counts)"}
     slope, se, dispersion = fit
     df = len(fit_rows) - 2
+    from scipy import stats  # 0.5 s to import: only when a trend is fitted
+
     half = stats.t.ppf(0.975, df) * se * np.sqrt(max(1.0, dispersion))
     low, high = slope - half, slope + half
     out |= {

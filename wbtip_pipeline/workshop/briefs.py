@@ -1,39 +1,37 @@
-"""Two-page briefs for the delegations, one per member of the region, in PDF.
+"""Two-page briefs for the delegations, one per member of the region: a `Document(page="brief")`
+each, laid out by `render_pdf` (Typst) into its own PDF.
 
 Page 1: key figures, trends, mechanism scores and main gaps; page 2: the member's
 recommendations in priority order. When they do not fit, the list is cut to the top priorities
-and says where the full list is (the member's chapter of the report, from the report's outline).
-Should page 1 itself run over (many years of figures), the brief lists none and runs longer,
-with a warning in the log and its page count in the asset's metadata, rather than stopping the
-pack.
+and says where the full list is (the member's chapter of the report, from the report's outline):
+the brief is rendered with every recommendation, and again with those that landed on its first
+two pages less one (room for the note), until it has two pages. Should page 1 itself run over
+(many years of figures), the brief lists none and runs longer, with a warning in the log and
+its page count in the asset's metadata, rather than stopping the pack.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
-import math
+import re
 from pathlib import Path
 
-from wbtip_pipeline.presentation.labels import PREVALENCE_CAVEAT, SUPPRESSION_CAVEAT, URGENCY_LABELS
-from wbtip_pipeline.presentation.render_html import check_disclosure
+from wbtip_pipeline.presentation.blocks import Cell, Heading, ListBlock, Note, Paragraph, Section
+from wbtip_pipeline.presentation.document import Document
+from wbtip_pipeline.presentation.labels import PREVALENCE_CAVEAT, SUPPRESSION_CAVEAT
+from wbtip_pipeline.presentation.render_pdf import render_pdf
 from wbtip_pipeline.presentation.text import years_text
 from wbtip_pipeline.vocab import INDICATORS, REGIONAL
 from wbtip_pipeline.warehouse import write_bytes_atomic
-from wbtip_pipeline.workshop.facts import STATUS_NOT_GIVEN, PackFacts
-from wbtip_pipeline.workshop.pdf import layout
+from wbtip_pipeline.workshop.facts import PackFacts, table
+from wbtip_pipeline.workshop.layout import check_counts, page_texts
+from wbtip_pipeline.workshop.slides import rec_item
 
-BRIEF_TEMPLATE = "workshop/brief.html.j2"
 BRIEFS_DIR = "briefs"
 BRIEF_PAGES = 2
 BRIEF_YEARS = 6  # years of key figures in a brief
 BRIEF_GAPS = 8
-# Page 2 of a brief (A4 less margins and the heading) holds recommendations up to this height;
-# when they are cut, the note saying where the full list is takes the last few millimetres.
-BRIEF_PAGE2_MM = 246.0
-BRIEF_CUT_NOTE_MM = 10.0
-_BRIEF_CHARS_PER_LINE = 112
-_BRIEF_STATUS_CHARS = 140
+KICKER = "Regional validation workshop · counter-trafficking needs assessment"
 
 log = logging.getLogger(__name__)
 
@@ -52,118 +50,158 @@ def _regional_involving(facts: PackFacts, code: str) -> int:
     return int(summarises.map(lambda s: code in s).sum())
 
 
-def brief_context(facts: PackFacts, code: str, recs: list[dict], total: int) -> dict:
-    """Everything one brief shows; `recs` may be the top priorities only (`total` is all)."""
+def _figures_page(facts: PackFacts, code: str) -> Section:
+    """Page 1: key figures, trends, mechanism scores by domain, main gaps."""
     years = facts.years_of(code)[-BRIEF_YEARS:]
-    context = {
-        "code": code,
-        "place": facts.names.of(code),
-        "lead": facts.latest_victims(code),
-        "years": years_text(facts.years_of(code)),
-        "figures": facts.key_figures(code, BRIEF_YEARS, INDICATORS),
-        "verdicts": facts.verdicts(code),
-        "trend_source": facts.source_line("trend_summary"),
-        "domains": facts.domain_table(code),
-        "gaps": facts.top_gaps(code, limit=BRIEF_GAPS),
-        "gap_counts": facts.gap_counts(code),
-        "gap_source": facts.source_line("mechanism_gaps"),
-        "recs": recs,
-        "n_recs": total,
-        "cut": len(recs) < total,
-        "full_list": full_list(facts, code),
-        "n_regional": _regional_involving(facts, code),
-        "caveats": [PREVALENCE_CAVEAT, SUPPRESSION_CAVEAT],
-        "has_status": facts.has_status,
-        "urgency_labels": URGENCY_LABELS,
-        "years_shown": f"{years[0]}–{years[-1]}" if years else "",
-    }
-    context["footnotes"] = facts.footnotes_in(context)
-    return context
-
-
-def _briefs_document(env, facts: PackFacts, items: dict, shown: dict, base: Path):
-    """Every member's brief in one document (styles computed once), each from a new page."""
-    briefs = [
-        brief_context(facts, code, items[code][: shown[code]], len(items[code]))
-        for code in facts.codes
+    page = Section(f"figures-{code}", "", "Figures, trends and mechanisms", cls="figures")
+    figures = facts.key_figures(code, BRIEF_YEARS, INDICATORS)
+    if figures is not None:
+        figures.caption = f"Key figures, {years[0]}–{years[-1]}"
+    page.add(figures or Paragraph("No statistics on file.", cls="empty"))
+    verdicts = [
+        [
+            Cell(v["indicator"], "rowhead"),
+            Cell(v["verdict"], f"verdict {v['direction']}"),
+            Cell(v["change"], "num"),
+            Cell(v["window"], "nowrap"),
+            Cell(v["reason"], "small"),
+        ]
+        for v in facts.verdicts(code)
     ]
-    html = env.get_template(BRIEF_TEMPLATE).render(briefs=briefs)
-    check_disclosure(html)
-    return layout(html, base)
+    trends = table(
+        ["Indicator", "Verdict", "Change", "Window", "Why the data cannot tell"],
+        verdicts,
+        facts.source_line("trend_summary"),
+        caption="Trends: direction of each series over its five latest reported years",
+        key=f"trends-{code}",
+    )
+    page.add(trends if verdicts else Paragraph("No trend on file.", cls="empty"))
+    domains = facts.domain_table(code)
+    if domains is not None:
+        domains.caption = "Counter-trafficking mechanisms: scores by checklist domain"
+    page.add(domains, Heading("Main gaps"))
+    gaps = facts.top_gaps(code, limit=BRIEF_GAPS)
+    page.add(
+        ListBlock.of(
+            [
+                f"{g['gap']}: {g['item']} {g['title']}" + (f" ({g['year']})" if g["year"] else "")
+                for g in gaps
+            ],
+            style="compact",
+        )
+        if gaps
+        else Paragraph("No gap on file.", cls="empty")
+    )
+    counts = facts.gap_counts(code)
+    if counts:
+        shown = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items())
+        page.add(Note(f"All checklist items: {shown}."))
+    page.add(Paragraph(facts.source_line("mechanism_gaps"), cls="source"))
+    return page
 
 
-def _brief_pages(document) -> dict[str, list]:
-    """{code: its pages}: a brief runs from the page with its `brief-<code>` anchor to the next."""
-    spans: dict[str, list] = {}
-    code = None
-    for page in document.pages:
-        starts = [a.removeprefix("brief-") for a in page.anchors if a.startswith("brief-")]
-        code = starts[-1] if starts else code
-        spans.setdefault(code, []).append(page)
-    return spans
+def _recommendations_page(facts: PackFacts, code: str, items: list[dict], shown: int) -> Section:
+    """Page 2: the top `shown` recommendations, and where the others are when cut."""
+    place, total = facts.names.of(code), len(items)
+    cut = shown < total
+    title = "Recommendations for validation" + (
+        f": the {shown} highest priorities of {total}" if cut else f" ({total})"
+    )
+    page = Section(f"recommendations-{code}", "", title, cls="recommendations")
+    if items[:shown]:
+        page.add(ListBlock([rec_item(i, facts.has_status) for i in items[:shown]], style="recs"))
+    elif not items:
+        page.add(Paragraph(f"No recommendation for {place} in this edition.", cls="empty"))
+    if cut:
+        page.add(
+            Paragraph(
+                f"{total - shown} recommendations of lower priority ({full_list(facts, code)}; "
+                "every id is in the feedback form).",
+                lead="Not shown:",
+            )
+        )
+    n_regional = _regional_involving(facts, code)
+    if n_regional:
+        page.add(
+            Paragraph(
+                f"{n_regional} regional recommendations also concern {place}; they are on the "
+                "slides and in the feedback form."
+            )
+        )
+    page.add(
+        Note(
+            "Give the delegation's decision on each recommendation in the feedback form: agreed, "
+            "amended (with the agreed wording) or rejected (with the reason), the responsible "
+            "institution and a target date."
+        )
+    )
+    return page
 
 
-def _brief_rec_mm(item: dict, has_status: bool) -> float:
-    """Head line, text lines at 4.0 mm, status lines, spacing (8.4 pt text on A4)."""
-    status = item["status"]["text"] if item["status"] else STATUS_NOT_GIVEN
-    status_lines = math.ceil(len(status) / _BRIEF_STATUS_CHARS) if has_status else 0
-    return (
-        3.4 + 4.0 * math.ceil(len(item["text"]) / _BRIEF_CHARS_PER_LINE) + 3.3 * status_lines + 2.8
+def build_brief(
+    facts: PackFacts, code: str, shown: int | None = None, items: list[dict] | None = None
+) -> Document:
+    """One member's brief with its top `shown` recommendations (all by default); `items` are
+    the member's `rec_items`, when the caller has them."""
+    place = facts.names.of(code)
+    items = facts.rec_items(facts.recs_of(code)) if items is None else items
+    shown = len(items) if shown is None else min(shown, len(items))
+    cover = [
+        Paragraph(
+            f"{facts.latest_victims(code)} Statistics on file: {years_text(facts.years_of(code))}."
+        ),
+        Note(PREVALENCE_CAVEAT, "caveat"),
+        Note(SUPPRESSION_CAVEAT, "caveat"),
+    ]
+    sections = [_figures_page(facts, code), _recommendations_page(facts, code, items, shown)]
+    title = f"Brief for the delegation of {place}"
+    return Document(
+        title,
+        kicker=KICKER,
+        cover=cover,
+        sections=sections,
+        footnotes=facts.footnotes_in([title, cover, sections]),
+        page="brief",
     )
 
 
-def _estimated_fit(items: list[dict], has_status: bool) -> int:
-    """How many recommendations page 2 holds by estimate (all of them, or fewer and the note)."""
-    heights = [_brief_rec_mm(i, has_status) for i in items]
-    if sum(heights) <= BRIEF_PAGE2_MM:
-        return len(items)
-    total, fit = 0.0, 0
-    for h in heights:
-        if total + h > BRIEF_PAGE2_MM - BRIEF_CUT_NOTE_MM:
-            break
-        total, fit = total + h, fit + 1
-    return max(fit, 1)
+_REC_ID = re.compile(r"REC-[0-9a-f]+")
 
 
-def _fitting(pages: list, items: list[dict], shown: int) -> int:
-    """After an overflow: the recommendations that landed on the brief's first two pages, less
-    one (room for the note), and fewer than before."""
-    anchors = {a for page in pages[:BRIEF_PAGES] for a in page.anchors}
-    fit = min(sum(f"rec-{i['id']}" in anchors for i in items[:shown]), shown) - 1
-    # with no room left the brief lists none and points to the report: new statistics (more
-    # years of key figures) must never stop the pack
-    return max(fit, 0)
+def _fitting(pages: list[str], items: list[dict], shown: int) -> int:
+    """After a brief ran past two pages: the recommendations that landed on its first two pages,
+    less one (room for the note saying where the full list is), and fewer than before. With no
+    room left the brief lists none: new statistics must never stop the pack."""
+    landed = {m for text in pages[:BRIEF_PAGES] for m in _REC_ID.findall(text)}
+    fit = sum(i["id"] in landed for i in items[:shown])
+    return max(min(fit, shown) - 1, 0)
 
 
-def render_briefs(facts: PackFacts, env, folder: Path) -> dict[str, tuple[Path, int, int, int]]:
-    """Write `brief_<code>.pdf` per member: {code: (path, pages, shown, in all)}.
-
-    The recommendations shown are the top priorities that fit page 2 by estimate
-    (`_estimated_fit`); a brief that still runs past two pages keeps those that landed on its
-    first two pages (WeasyPrint's anchors) less one, for the note saying where the full list is,
-    and all are rendered again until every brief is two pages.
-    """
-    codes = facts.codes
-    items = {code: facts.rec_items(facts.recs_of(code)) for code in codes}
-    shown = {code: _estimated_fit(items[code], facts.has_status) for code in codes}
+def fit_brief(facts: PackFacts, code: str) -> tuple[bytes, int, int, int]:
+    """(the PDF, its pages, recommendations shown, in all): every recommendation if the brief
+    stays on two pages, else the top priorities that do."""
+    items = facts.rec_items(facts.recs_of(code))
+    shown = len(items)
     while True:
-        document = _briefs_document(env, facts, items, shown, folder)
-        spans = _brief_pages(document)
-        over = [c for c in codes if len(spans.get(c, [])) > BRIEF_PAGES and shown[c] > 0]
-        if not over:
-            break
-        for code in over:
-            shown[code] = _fitting(spans[code], items[code], shown[code])
+        doc = build_brief(facts, code, shown, items)
+        check_counts(doc)
+        pdf = render_pdf(doc)
+        pages = page_texts(pdf)
+        if len(pages) <= BRIEF_PAGES or shown == 0:
+            return pdf, len(pages), shown, len(items)
+        shown = _fitting(pages, items, shown)
+
+
+def render_briefs(facts: PackFacts, folder: Path) -> dict[str, tuple[Path, int, int, int]]:
+    """Write `briefs/brief_<code>.pdf` per member: {code: (path, pages, shown, in all)}."""
     out = {}
-    for code in codes:
-        pages = spans.get(code, [])
-        place = facts.names.of(code)
-        if len(pages) != BRIEF_PAGES:  # reported in the asset's metadata (brief_pages)
-            log.warning("the brief for %s has %d pages, not %d", place, len(pages), BRIEF_PAGES)
-        brief = document.copy(pages)
-        brief.metadata = copy.copy(document.metadata)
-        brief.metadata.title = f"Brief for the delegation of {place}: regional validation workshop"
+    for code in facts.codes:
+        pdf, pages, shown, total = fit_brief(facts, code)
+        if pages != BRIEF_PAGES:  # reported in the asset's metadata (brief_pages)
+            log.warning(
+                "the brief for %s has %d pages, not %d", facts.names.of(code), pages, BRIEF_PAGES
+            )
         path = folder / BRIEFS_DIR / f"brief_{code}.pdf"
-        write_bytes_atomic(path, brief.write_pdf())
-        out[code] = (path, len(pages), shown[code], len(items[code]))
+        write_bytes_atomic(path, pdf)
+        out[code] = (path, pages, shown, total)
     return out

@@ -51,7 +51,13 @@ STATUS_NOT_GIVEN = "not yet discussed"
 
 
 def table(columns: Sequence[str], rows: list[list[Cell]], source: str = "", **kw) -> Table:
-    """A table of the pack: no number (slides and briefs do not number their tables)."""
+    """A table of the pack: no number (slides and briefs do not number their tables). A column
+    whose cells are all numbers or counts is a number column: right-aligned, its header too."""
+
+    def numeric(i: int) -> bool:
+        cells = [row[i].cls.split() for row in rows if i < len(row)]
+        return i > 0 and bool(cells) and all({"num", "count"} & set(c) for c in cells)
+
     return Table(
         kw.get("key", ""),
         "",
@@ -59,12 +65,13 @@ def table(columns: Sequence[str], rows: list[list[Cell]], source: str = "", **kw
         source,
         list(columns),
         rows,
+        col_classes=["num" if numeric(i) else "" for i in range(len(columns))],
         note=kw.get("note", ""),
     )
 
 
 def _texts(value) -> Iterator[str]:
-    """Every string in a slide or a brief: dicts, lists and blocks, walked."""
+    """Every string in a slide or a brief: dicts, lists, sections and their blocks, walked."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):

@@ -4,7 +4,7 @@
 
     workshop_slides.html          the slide deck, one self-contained file (arrow keys, PageUp/
                                   PageDown, Home/End; prints one slide per 297 x 167 mm page)
-    workshop_slides.pdf           the same deck as PDF (WeasyPrint), one page per slide
+    workshop_slides.pdf           the same deck as PDF (Typst), one page per slide
     briefs/brief_<code>.pdf       a two-page A4 brief per member of the region
     workshop_feedback_form.xlsx   the feedback form (`write_feedback_form`)
 
@@ -13,7 +13,11 @@ brief and its place on the title slide and in the form. The parts:
 
     facts.py    what the pack shows, on the report's `presentation.facts.Facts`
     slides.py   the deck;  briefs.py  the briefs;  form.py  the feedback form
-    pdf.py      WeasyPrint layout, `PackError`
+    layout.py   the disclosure check of a document, PDF pages, `PackError`
+
+The deck and the briefs are `Document`s of the presentation layer (`presentation/document.py`):
+the deck's PDF and the briefs are laid out by `presentation/render_pdf.py` (Typst), the deck's
+HTML by `presentation/render_html.py` with the deck template (`templates/workshop/`).
 
 Rules for everything shown:
 - numbers come from the tables only; counts go through the report's disclosure control
@@ -27,7 +31,8 @@ Rules for everything shown:
   priorities and says where the full list is (the member's chapter, from the report's outline);
   should page 1 itself run over, the brief lists none and runs longer, with a warning in the log
   and its page count in the asset's metadata, rather than stopping the pack;
-- a slide must fit its page: the PDF has one page per slide or rendering fails (`PackError`).
+- a slide must fit its page: the PDF has one page per slide or rendering fails (`PackError`;
+  recommendation slides that run over are first split by building the deck again).
 """
 
 from __future__ import annotations
@@ -38,12 +43,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from wbtip_pipeline.presentation.render_html import environment
 from wbtip_pipeline.region import Region, load_region
-from wbtip_pipeline.workshop.briefs import BRIEF_PAGES, brief_context, render_briefs
+from wbtip_pipeline.workshop.briefs import BRIEF_PAGES, build_brief, render_briefs
 from wbtip_pipeline.workshop.facts import PackFacts, evidence_line
 from wbtip_pipeline.workshop.form import FORM_NAME, write_feedback_form
-from wbtip_pipeline.workshop.pdf import PackError
+from wbtip_pipeline.workshop.layout import PackError
 from wbtip_pipeline.workshop.slides import build_slides, render_slides
 
 __all__ = [
@@ -52,7 +56,7 @@ __all__ = [
     "PackError",
     "PackFacts",
     "WorkshopPack",
-    "brief_context",
+    "build_brief",
     "build_slides",
     "evidence_line",
     "render_briefs",
@@ -92,11 +96,10 @@ def render_workshop_pack(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     facts = PackFacts(tables, status, region)
-    env = environment()
-    html_path, pdf_path, n_slides = render_slides(facts, env, output_dir)
+    html_path, pdf_path, n_slides = render_slides(facts, output_dir)
     timings["slides_s"] = round(time.perf_counter() - t0, 3)
     t1 = time.perf_counter()
-    briefs = render_briefs(facts, env, output_dir)
+    briefs = render_briefs(facts, output_dir)
     timings["briefs_s"] = round(time.perf_counter() - t1, 3)
     texts = {item["id"]: item["text"] for item in facts.rec_items(facts.recs)}
     form = write_feedback_form(facts.recs, output_dir / FORM_NAME, region, texts)

@@ -1,9 +1,13 @@
-"""The workshop's slide deck: the slides in order, then HTML and PDF (one page per slide).
+"""The workshop's slide deck: a `Document(page="slides")` whose sections are the slides, then
+HTML (a self-contained page, `templates/workshop/slides.html.j2`) and PDF (`render_pdf`, Typst).
 
-Slides are dicts for `templates/workshop/slides.html.j2`: `kind` (title, read, table,
-jurisdiction, recs, closing), `title`, their content, `number`, and the `footnotes` of the
-members they name. The roster is the region's: one slide per member, in the region's order, and
-every member named on the title slide.
+The title slide is the document's cover (kicker, title, subtitle, the members and the period,
+the footnotes of the members it names). Every other slide is a `Section`: its `cls` says its
+kind (read, table, jurisdiction, recs, closing), its blocks hold the content, and a slide naming
+a member whose name carries a footnote ends with that footnote (`Note(style="footnote")`, at the
+foot of the slide in both renderings). A jurisdiction slide sets its figures and gaps side by
+side: `attrs["column-break"]` names the heading that starts the second column. The roster is the
+region's: one slide per member, in the region's order, and every member named on the title slide.
 """
 
 from __future__ import annotations
@@ -11,7 +15,16 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from wbtip_pipeline.presentation.blocks import Cell
+from wbtip_pipeline.presentation.blocks import (
+    Cell,
+    Heading,
+    Item,
+    ListBlock,
+    Note,
+    Paragraph,
+    Section,
+    Table,
+)
 from wbtip_pipeline.presentation.disclosure import (
     LEGEND,
     NOT_REPORTED_TEXT,
@@ -19,40 +32,50 @@ from wbtip_pipeline.presentation.disclosure import (
     THRESHOLD,
     cell_id,
 )
+from wbtip_pipeline.presentation.document import Document
 from wbtip_pipeline.presentation.labels import (
     GAP_LABELS,
     INDICATOR_LABELS,
     PREVALENCE_CAVEAT,
     SUPPRESSION_CAVEAT,
 )
-from wbtip_pipeline.presentation.render_html import check_disclosure
+from wbtip_pipeline.presentation.render_html import render_html
+from wbtip_pipeline.presentation.render_pdf import SlideOverflowError, render_pdf
 from wbtip_pipeline.presentation.text import is_nan, number_word, pct
 from wbtip_pipeline.sources.feedback import SHEET
 from wbtip_pipeline.vocab import DECISIONS, DOMAINS, MIN_SHARED_GAP, REGIONAL, URGENCIES
 from wbtip_pipeline.warehouse import write_bytes_atomic
 from wbtip_pipeline.workshop.facts import STATUS_NOT_GIVEN, PackFacts, table
 from wbtip_pipeline.workshop.form import FEEDBACK_FOLDER, FORM_NAME
-from wbtip_pipeline.workshop.pdf import PackError, layout
+from wbtip_pipeline.workshop.layout import PackError
 
 SLIDES_TEMPLATE = "workshop/slides.html.j2"
 SLIDES_HTML = "workshop_slides.html"
 SLIDES_PDF = "workshop_slides.pdf"
+KICKER = "Regional validation workshop · counter-trafficking needs assessment"
 
 SLIDE_YEARS = 5  # years of key figures on a slide
 SLIDE_INDICATORS = ("victims_detected", "persons_prosecuted", "persons_convicted")
 ROWS_PER_TABLE_SLIDE = 9
 # A recommendation slide holds recommendations up to this height (mm of the 167 mm page less
-# title and footer: about 130), estimated from the text lengths. The PDF proves the estimate: a
-# slide that runs over is split by rendering again with a smaller budget (`render_slides`).
+# margins and title), estimated from the text lengths; a member's footnote at the foot of the
+# slide takes `FOOTNOTE_MM` of it. The PDF proves the estimate: a slide that runs over its page
+# (`SlideOverflowError`) is split by building the deck again with a smaller budget.
 REC_SLIDE_BUDGET_MM = 122.0
 REC_SLIDE_MAX = 6
+FOOTNOTE_MM = 10.0
 _CHARS_PER_LINE = 122  # recommendation text at 11 pt over the slide width
-_STATUS_CHARS_PER_LINE = 150  # status line at 8.6 pt
+_STATUS_CHARS_PER_LINE = 150  # status line at 8 pt
 _RETRY_BUDGETS = (1.0, 0.8, 0.6)
 
 
-def _slide(kind: str, title: str, **content) -> dict:
-    return {"kind": kind, "title": title, **content}
+def _slide(kind: str, title: str, *blocks) -> Section:
+    """A slide: its id and footnotes are added by `build_slides` once the deck is in order."""
+    return Section("", "", title, [b for b in blocks if b is not None], cls=kind)
+
+
+def _lead(text: str) -> Paragraph | None:
+    return Paragraph(text, cls="lead") if text else None
 
 
 def _chunks(items: list, size: int) -> list[list]:
@@ -64,27 +87,26 @@ def _period(facts: PackFacts) -> str:
     return f"{f.first_year}–{f.last_year}" if f.years else "no statistics on file"
 
 
-def title_slides(facts: PackFacts) -> list[dict]:
-    """The title, then how to read the figures (detected is not prevalence; `<5`, `[c]`)."""
+def title_blocks(facts: PackFacts) -> list:
+    """The title slide under its title and subtitle: the members, the period."""
     return [
-        _slide(
-            "title",
-            f"Trafficking in persons in the {facts.region.name}",
-            subtitle=(
-                "Needs assessment of counter-trafficking mechanisms: findings and "
-                "recommendations for validation"
-            ),
-            places=facts.names.list(facts.codes),
-            period=_period(facts),
-            n_recs=len(facts.recs),
-        ),
-        _slide(
-            "read",
-            "How to read the figures",
-            caveats=[PREVALENCE_CAVEAT, SUPPRESSION_CAVEAT],
-            legend=[{"key": k, "text": v} for k, v in LEGEND.items()],
+        Paragraph(facts.names.list(facts.codes)),
+        Paragraph(
+            f"Statistics {_period(facts)} · {len(facts.recs)} recommendations to validate, agree, "
+            "amend or reject."
         ),
     ]
+
+
+def read_slide() -> Section:
+    """How to read the figures: detected is not prevalence; `<5`, `[c]`, `–`."""
+    return _slide(
+        "read",
+        "How to read the figures",
+        Note(PREVALENCE_CAVEAT, "caveat"),
+        Note(SUPPRESSION_CAVEAT, "caveat"),
+        *[Paragraph(text, lead=key) for key, text in LEGEND.items()],
+    )
 
 
 def _region_years(facts: PackFacts) -> list[int]:
@@ -100,7 +122,7 @@ def _reporting(facts: PackFacts, years: list[int]) -> str:
     return ", ".join(f"{y}: {int(by_year[y])} of {len(facts.codes)}" for y in years if y in by_year)
 
 
-def regional_victims_slide(facts: PackFacts) -> dict:
+def regional_victims_slide(facts: PackFacts) -> Section:
     """Victims detected per member and for the region, latest years, with the verdicts."""
     years = _region_years(facts)
     region = facts.region.code
@@ -124,18 +146,17 @@ def regional_victims_slide(facts: PackFacts) -> dict:
     return _slide(
         "table",
         "The regional picture: victims detected",
-        table=table(
+        table(
             ["Victims detected", *map(str, years), "Trend, 5 latest years"],
             rows,
             facts.source_line("harmonised_statistics, trends, trend_summary"),
             note=note,
             key="regional-victims",
         ),
-        lead="",
     )
 
 
-def regional_mechanisms_slide(facts: PackFacts) -> dict:
+def regional_mechanisms_slide(facts: PackFacts) -> Section:
     """Mechanism score share per member and domain, and the share of data not reported."""
     ds = facts.t["mechanism_domain_scores"]
     gaps = facts.t["data_gap_summary"]
@@ -169,28 +190,62 @@ def regional_mechanisms_slide(facts: PackFacts) -> dict:
         ),
         key="regional-mechanisms",
     )
-    return _slide("table", "The regional picture: mechanisms and data gaps", table=t, lead="")
+    return _slide("table", "The regional picture: mechanisms and data gaps", t)
 
 
-def jurisdiction_slide(facts: PackFacts, code: str) -> dict:
-    """One member: key figures of its latest years, trend verdicts, main gaps (not met first),
-    and how many recommendations of each urgency it is asked to validate."""
-    counts = facts.gap_counts(code)
-    return _slide(
-        "jurisdiction",
-        facts.names.of(code),
-        code=code,
-        lead=facts.latest_victims(code),
-        figures=facts.key_figures(code, SLIDE_YEARS, SLIDE_INDICATORS),
-        verdicts=facts.verdicts(code),
-        gaps=facts.top_gaps(code),
-        gap_counts=", ".join(f"{n} {GAP_LABELS[k].lower()}" for k, n in counts.items() if n),
-        urgencies=facts.urgency_counts(code),
-        source_gaps=facts.source_line("mechanism_gaps"),
+def _trend_table(facts: PackFacts, code: str) -> Table | Paragraph:
+    rows = [
+        [
+            Cell(v["indicator"], "rowhead"),
+            Cell(v["verdict"], f"verdict {v['direction']}"),
+            Cell(v["change"], "num"),
+        ]
+        for v in facts.verdicts(code)
+    ]
+    if not rows:
+        return Paragraph("No trend on file.", cls="empty")
+    return table(["Indicator", "Direction", "Change"], rows, key=f"trends-{code}")
+
+
+def _gap_items(gaps: list[dict]) -> ListBlock | Paragraph:
+    if not gaps:
+        return Paragraph("No gap on file.", cls="empty")
+    return ListBlock(
+        [
+            Item(f"{g['gap']}: {g['item']} {g['title']}" + (f" ({g['year']})" if g["year"] else ""))
+            for g in gaps
+        ],
+        style="compact",
     )
 
 
-def shared_gap_slides(facts: PackFacts) -> list[dict]:
+def jurisdiction_slide(facts: PackFacts, code: str) -> Section:
+    """One member: key figures of its latest years and trend verdicts beside its main gaps (not
+    met first) and how many recommendations of each urgency it is asked to validate."""
+    counts = facts.gap_counts(code)
+    gap_counts = ", ".join(f"{n} {GAP_LABELS[k].lower()}" for k, n in counts.items() if n)
+    figures = facts.key_figures(code, SLIDE_YEARS, SLIDE_INDICATORS)
+    urgencies = " · ".join(f"{u} {n}" for u, n in facts.urgency_counts(code).items())
+    slide = _slide(
+        "jurisdiction",
+        facts.names.of(code),
+        _lead(facts.latest_victims(code)),
+        Heading("Key figures"),
+        figures or Paragraph("No statistics on file.", cls="empty"),
+        Heading("Trends over the latest five reported years"),
+        _trend_table(facts, code),
+        Heading("Main gaps in counter-trafficking mechanisms", id=f"gaps-{code}"),
+        _gap_items(facts.top_gaps(code)),
+        Note(f"All checklist items: {gap_counts}.") if gap_counts else None,
+        Paragraph(facts.source_line("mechanism_gaps"), cls="source"),
+        Heading("Recommendations to validate"),
+        Paragraph(urgencies),
+    )
+    slide.attrs["column-break"] = f"gaps-{code}"
+    return slide
+
+
+def shared_gap_slides(facts: PackFacts) -> list[Section]:
     """The `shared_gap` rows of `regional_opportunities`, most jurisdictions first, split into
     slides of `ROWS_PER_TABLE_SLIDE`."""
     opp = facts.t["regional_opportunities"]
@@ -220,14 +275,14 @@ def shared_gap_slides(facts: PackFacts) -> list[dict]:
         _slide(
             "table",
             "Regional cooperation: gaps shared by several jurisdictions",
-            lead=lead,
-            table=table(["Item", "What the item asks for", "Jurisdictions"], chunk, source),
+            _lead(lead),
+            table(["Item", "What the item asks for", "Jurisdictions"], chunk, source),
         )
         for chunk in _chunks(rows, ROWS_PER_TABLE_SLIDE)
     ]
 
 
-def flow_slides(facts: PackFacts) -> list[dict]:
+def flow_slides(facts: PackFacts) -> list[Section]:
     """The `bilateral_flow` rows of `regional_opportunities`, victims from the published cells
     (the report's sums: `[c]` if any cell is withheld, else the sum of the published bounds)."""
     rows = [
@@ -245,8 +300,8 @@ def flow_slides(facts: PackFacts) -> list[dict]:
         _slide(
             "table",
             "Regional cooperation: victims moving between jurisdictions",
-            lead="Candidates for bilateral cooperation, such as joint identification and referral.",
-            table=table(columns, chunk, source),
+            _lead("Candidates for bilateral cooperation, such as joint identification and referral."),
+            table(columns, chunk, source),
         )
         for chunk in _chunks(rows, ROWS_PER_TABLE_SLIDE)
     ]
@@ -260,13 +315,18 @@ def _rec_height_mm(item: dict, has_status: bool) -> float:
     return 3.8 + 5.1 * text_lines + 3.8 + 4.2 * status_lines + 4.0
 
 
-def _pack_recs(items: list[dict], budget: float, has_status: bool) -> list[list[dict]]:
-    """Consecutive groups of recommendations that fit one slide each."""
+def _pack_recs(
+    facts: PackFacts, title: str, items: list[dict], budget: float
+) -> list[list[dict]]:
+    """Consecutive groups of recommendations that fit one slide each (less the room of the
+    footnotes of the members the slide names)."""
     groups: list[list[dict]] = []
     height = 0.0
     for item in items:
-        h = _rec_height_mm(item, has_status)
-        if not groups or height + h > budget or len(groups[-1]) >= REC_SLIDE_MAX:
+        h = _rec_height_mm(item, facts.has_status)
+        current = groups[-1] if groups else []
+        room = budget - FOOTNOTE_MM * len(facts.footnotes_in([title, *current, item]))
+        if not groups or height + h > room or len(current) >= REC_SLIDE_MAX:
             groups.append([])
             height = 0.0
         groups[-1].append(item)
@@ -274,7 +334,28 @@ def _pack_recs(items: list[dict], budget: float, has_status: bool) -> list[list[
     return groups
 
 
-def recommendation_slides(facts: PackFacts, budget: float = REC_SLIDE_BUDGET_MM) -> list[dict]:
+def rec_item(item: dict, has_status: bool) -> Item:
+    """A recommendation as a list item: urgency, id, domain and priority above its text, its
+    evidence in one line and, once the workshop has decided something, its status."""
+    rank = f" · priority {item['rank']}" if item["rank"] else ""
+    meta = [item["evidence"]] if item.get("evidence") else []
+    if has_status:
+        status = item["status"]
+        meta.append(
+            f"Workshop: {status['label']} {status['detail']}".strip()
+            if status
+            else f"Workshop: {STATUS_NOT_GIVEN}"
+        )
+    return Item(
+        item["text"],
+        head=f"{item['id']} · {item['domain']}{rank}",
+        badge=item["urgency"],
+        meta=meta,
+        id=f"rec-{item['id']}",
+    )
+
+
+def recommendation_slides(facts: PackFacts, budget: float = REC_SLIDE_BUDGET_MM) -> list[Section]:
     """An overview, then every recommendation by member (then regional) and priority."""
     places = [*facts.codes, REGIONAL]
     overview = []
@@ -293,43 +374,57 @@ def recommendation_slides(facts: PackFacts, budget: float = REC_SLIDE_BUDGET_MM)
         _slide(
             "table",
             "Recommendations to validate",
-            lead=(
+            _lead(
                 f"{len(facts.recs)} recommendations, each with a stable id, the evidence it rests "
                 "on and an urgency: urge (an obligation not met), consider (partly met), invite "
                 "(on track). The feedback form lists every id."
             ),
-            table=table(columns, overview, facts.source_line("recommendations")),
+            table(columns, overview, facts.source_line("recommendations")),
         )
     ]
     for code in places:
-        groups = _pack_recs(facts.rec_items(facts.recs_of(code)), budget, facts.has_status)
-        for i, group in enumerate(g for g in groups if g):
+        title = f"Recommendations: {facts.names.of(code)}"
+        groups = _pack_recs(facts, title, facts.rec_items(facts.recs_of(code)), budget)
+        groups = [g for g in groups if g]
+        for i, group in enumerate(groups):
             part = f" ({i + 1} of {len(groups)})" if len(groups) > 1 else ""
-            title = f"Recommendations: {facts.names.of(code)}{part}"
-            slides.append(_slide("recs", title, recs=group, code=code))
+            items = [rec_item(r, facts.has_status) for r in group]
+            slides.append(_slide("recs", title + part, ListBlock(items, style="recs")))
     return slides
 
 
-def closing_slide() -> dict:
+def closing_slide() -> Section:
     """How a delegation gives its decisions: the form, the decisions, where it goes."""
+    decisions = {
+        "agreed": "the recommendation stands as written",
+        "amended": "write the agreed wording in amended_text",
+        "rejected": "give the reason in comment",
+    }
     return _slide(
         "closing",
         "Your decision on each recommendation",
-        form=FORM_NAME,
-        sheet=SHEET,
-        decisions=[
-            {"key": "agreed", "text": "the recommendation stands as written"},
-            {"key": "amended", "text": "write the agreed wording in amended_text"},
-            {"key": "rejected", "text": "give the reason in comment"},
-        ],
-        folder=FEEDBACK_FOLDER,
+        _lead(
+            f"The feedback form {FORM_NAME} lists every recommendation by its id, one row each on "
+            f"the sheet '{SHEET}'. For each one your delegation discussed, choose a decision:"
+        ),
+        *[Paragraph(text, lead=key) for key, text in decisions.items()],
+        Paragraph(
+            "Name the responsible institution and a target date, and who decided and when. Leave "
+            "the decision empty for a recommendation not discussed."
+        ),
+        Paragraph(
+            f"Return the completed form to the workshop secretariat; it goes into "
+            f"{FEEDBACK_FOLDER} of the pipeline, and the next edition of the report shows every "
+            "recommendation's status."
+        ),
     )
 
 
-def build_slides(facts: PackFacts, budget: float = REC_SLIDE_BUDGET_MM) -> list[dict]:
-    """Every slide in order, numbered, each with the footnotes of the members it names."""
+def build_slides(facts: PackFacts, budget: float = REC_SLIDE_BUDGET_MM) -> Document:
+    """The deck: the title slide (the cover), then every slide in order, each with the id
+    `slide-<n>` (the title slide is 1) and the footnotes of the members it names."""
     slides = [
-        *title_slides(facts),
+        read_slide(),
         regional_victims_slide(facts),
         regional_mechanisms_slide(facts),
         *[jurisdiction_slide(facts, code) for code in facts.codes],
@@ -338,50 +433,65 @@ def build_slides(facts: PackFacts, budget: float = REC_SLIDE_BUDGET_MM) -> list[
         *recommendation_slides(facts, budget),
         closing_slide(),
     ]
-    for number, slide in enumerate(slides, start=1):
-        slide["footnotes"] = facts.footnotes_in(slide)
-        slide["number"] = number
-    return slides
+    for number, slide in enumerate(slides, start=2):
+        slide.id = f"slide-{number}"
+        slide.add(*[Note(n, "footnote") for n in facts.footnotes_in(slide)])
+    title = f"Trafficking in persons in the {facts.region.name}"
+    cover = title_blocks(facts)
+    return Document(
+        title,
+        subtitle=(
+            "Needs assessment of counter-trafficking mechanisms: findings and recommendations "
+            "for validation"
+        ),
+        kicker=KICKER,
+        cover=cover,
+        sections=slides,
+        footnotes=facts.footnotes_in([title, cover]),
+        page="slides",
+    )
 
 
-def _overflowing_slides(document) -> list[int]:
-    """The slides that run onto a page of their own: a page without a slide anchor belongs to
-    the slide before it."""
-    out: list[int] = []
-    current = 0
-    for page in document.pages:
-        starts = [int(a[6:]) for a in page.anchors if a.startswith("slide-") and a[6:].isdigit()]
-        if starts:
-            current = max(starts)
-        elif current not in out:
-            out.append(current)
-    return out
+def slide_count(deck: Document) -> int:
+    """The title slide and one slide per section."""
+    return 1 + len(deck.sections)
 
 
-def render_slides(facts: PackFacts, env, output_dir: Path) -> tuple[Path, Path, int]:
+def slide_parts(slide: Section) -> dict[str, list]:
+    """A slide's blocks as the deck template lays them out: `span` across the slide, `left` and
+    `right` columns (a `column-break`: from the first heading on, the right column starting at
+    the heading it names; else all in `span`), and the `footnotes` at its foot."""
+    notes = [b for b in slide.blocks if b.kind == "note" and b.style == "footnote"]
+    blocks = [b for b in slide.blocks if not (b.kind == "note" and b.style == "footnote")]
+    split = slide.attrs.get("column-break", "")
+    heads = [i for i, b in enumerate(blocks) if b.kind == "heading"]
+    brk = next((i for i in heads if blocks[i].id == split), None) if split else None
+    if brk is None or brk <= heads[0]:
+        return {"span": blocks, "left": [], "right": [], "footnotes": notes}
+    start = heads[0]
+    return {
+        "span": blocks[:start],
+        "left": blocks[start:brk],
+        "right": blocks[brk:],
+        "footnotes": notes,
+    }
+
+
+def render_slides(facts: PackFacts, output_dir: Path) -> tuple[Path, Path, int]:
     """(html path, pdf path, slide count). The recommendation slides are packed by estimated
-    height; if a slide runs over its page they are packed again with a smaller budget, and if
-    that does not help (or another slide runs over) rendering fails with `PackError`."""
-    template = env.get_template(SLIDES_TEMPLATE)
+    height; if a slide runs over its page (Typst's `SlideOverflowError`) the deck is built again
+    with a smaller budget, and if that does not help rendering fails with `PackError`."""
     for factor in _RETRY_BUDGETS:
-        slides = build_slides(facts, REC_SLIDE_BUDGET_MM * factor)
-        html = template.render(
-            slides=slides,
-            n_slides=len(slides),
-            has_status=facts.has_status,
-            region_name=facts.region.name,
-        )
-        check_disclosure(html)
-        document = layout(html, output_dir)
-        overflow = _overflowing_slides(document)
-        if not overflow or any(slides[n - 1]["kind"] != "recs" for n in overflow):
+        deck = build_slides(facts, REC_SLIDE_BUDGET_MM * factor)
+        try:
+            pdf = render_pdf(deck)
             break
-    if overflow:
-        raise PackError(
-            f"the slide deck has {len(document.pages)} PDF pages for {len(slides)} slides: "
-            f"slide(s) {overflow} do not fit their page"
-        )
+        except SlideOverflowError as e:
+            error = e
+    else:
+        raise PackError(f"the slide deck does not fit its pages: {error}") from error
+    html = render_html(deck, SLIDES_TEMPLATE, parts=slide_parts, n_slides=slide_count(deck))
     html_path, pdf_path = output_dir / SLIDES_HTML, output_dir / SLIDES_PDF
     write_bytes_atomic(html_path, html.encode("utf-8"))
-    write_bytes_atomic(pdf_path, document.write_pdf())
-    return html_path, pdf_path, len(slides)
+    write_bytes_atomic(pdf_path, pdf)
+    return html_path, pdf_path, slide_count(deck)

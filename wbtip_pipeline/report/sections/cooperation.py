@@ -82,12 +82,20 @@ def build(f: Facts, entry: Entry, outline: Outline) -> Section:
                 "Checklist items that are gaps (not met or partly met) in at least "
                 f"{MIN_SHARED_GAP} jurisdictions",
                 f.source_line("regional_opportunities, mechanism_gaps"),
-                ["Item", "What the item asks for", "Jurisdictions", "Years assessed", "Legal basis"],
+                [
+                    "Item",
+                    "What the item asks for",
+                    "Jurisdictions",
+                    "Years assessed",
+                    "Legal basis",
+                ],
                 [
                     [
                         Cell(str(r.key), "rowhead nowrap"),
                         Cell(titles.get(r.key, "")),
-                        Cell(f"{int(r.n_jurisdictions)}: {f.names.list(str(r.jurisdictions).split(','))}"),
+                        Cell(
+                            f"{int(r.n_jurisdictions)}: {f.names.list(str(r.jurisdictions).split(','))}"
+                        ),
                         Cell(years_text(int(y) for y in str(r.years).split(",") if y)),
                         Cell(basis.get(r.key, ""), "small"),
                     ]

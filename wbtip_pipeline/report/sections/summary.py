@@ -187,7 +187,7 @@ def top_recommendations(f: Facts) -> list[dict]:
 
 
 def _reporting_words(f: Facts, reporting: list[str]) -> str:
-    """"all seven jurisdictions", "every jurisdiction but Kosovo*", "four of the nine
+    """ "all seven jurisdictions", "every jurisdiction but Kosovo*", "four of the nine
     jurisdictions": a short absence is named rather than counted."""
     missing = [c for c in f.codes if c not in reporting]
     if not missing:

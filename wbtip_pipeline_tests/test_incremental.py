@@ -1,0 +1,112 @@
+"""`wbtip run` is incremental: after one new file it materialises that jurisdiction's raw asset and
+what depends on it, with nothing changed it does nothing, and its outputs are those of a full run
+on the same files (tables, published exports and documents, timestamps and run ids aside)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from wbtip_pipeline.cli import run_pipeline
+from wbtip_pipeline_tests.conftest import BUNDLED_SOURCES, REFERENCE
+
+RUN_ID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[+-]\d{2}:\d{2}|Z)?")
+# what materialises when Albania sends one new per-year file: its raw asset and what follows
+AFTER_NEW_ALB_FILE = {
+    "raw_alb", "harmonised_statistics", "data_quality_issues", "trends", "trend_summary",
+    "victim_flows", "data_gaps", "data_gap_summary", "regional_opportunities",
+    "recommendations", "recommendation_changes", "recommendation_status", "final_report",
+    "workshop_pack",
+}  # fmt: skip
+
+
+def _use(monkeypatch, base: Path) -> None:
+    monkeypatch.setenv("WBTIP_SOURCES_DIR", str(base / "sources"))
+    monkeypatch.setenv("WBTIP_OUTPUT_DIR", str(base / "output"))
+    monkeypatch.setenv("WBTIP_REFERENCE_DIR", str(REFERENCE))
+    monkeypatch.setenv("WBTIP_FEEDBACK_DIR", str(base / "feedback"))
+    monkeypatch.setenv("DAGSTER_HOME", str(base / "dagster_home"))
+    monkeypatch.delenv("WBTIP_WAREHOUSE_URL", raising=False)
+
+
+def _add_alb_2022(base: Path) -> None:
+    folder = base / "sources" / "ALB"
+    data = (folder / "alb_trafikimi_2021.csv").read_bytes().replace(b";2021;", b";2022;")
+    (folder / "alb_trafikimi_2022.csv").write_bytes(data)
+
+
+def _normalised(path: Path) -> str:
+    text = path.read_text(encoding="utf-8")
+    return TIMESTAMP.sub("<time>", RUN_ID.sub("<run>", text))
+
+
+def _outputs(output: Path) -> dict[str, str]:
+    """Every table, export and HTML document of an output folder, by relative path."""
+    files = [
+        *(output / "tables").glob("*.csv"),
+        *(output / "report" / "published").glob("*.csv"),
+        output / "report" / "wbtip_report.html",
+        output / "workshop" / "workshop_slides.html",
+    ]
+    return {str(p.relative_to(output)): _normalised(p) for p in files}
+
+
+@pytest.fixture(scope="module")
+def states(tmp_path_factory):
+    """Two copies of one fully refreshed state; Albania's new file added to both."""
+    mp = pytest.MonkeyPatch()
+    a = tmp_path_factory.mktemp("incremental")
+    shutil.copytree(BUNDLED_SOURCES, a / "sources")
+    (a / "feedback").mkdir()
+    _use(mp, a)
+    first = run_pipeline(None, None, quiet=True)
+    assert first.ok, first.failures
+    b = tmp_path_factory.mktemp("full")
+    for name in ("sources", "output", "dagster_home", "feedback"):
+        shutil.copytree(a / name, b / name)
+    for base in (a, b):
+        _add_alb_2022(base)
+    _use(mp, a)
+    incremental = run_pipeline(None, None, quiet=True)
+    _use(mp, b)
+    full = run_pipeline(None, None, quiet=True, full=True)
+    _use(mp, a)
+    again = run_pipeline(None, None, quiet=True)
+    mp.undo()
+    return {"a": a, "b": b, "first": first, "incremental": incremental, "full": full, "again": again}
+
+
+def test_one_new_file_refreshes_that_jurisdiction_and_what_depends_on_it(states):
+    run = states["incremental"]
+    assert run.ok, run.failures
+    assert set(run.materialised) == AFTER_NEW_ALB_FILE
+    assert "raw_bih" in run.up_to_date and "population" in run.up_to_date
+
+
+def test_nothing_changed_does_nothing(states):
+    run = states["again"]
+    assert run.ok and run.materialised == [] and run.run_ids == []
+    assert len(run.up_to_date) == len(states["first"].materialised)
+
+
+def test_incremental_outputs_equal_a_full_run_on_the_same_files(states):
+    assert states["full"].ok and len(states["full"].materialised) == len(
+        states["first"].materialised
+    )
+    inc, full = _outputs(states["a"] / "output"), _outputs(states["b"] / "output")
+    assert sorted(inc) == sorted(full) and len(inc) > 20
+    assert "2022" in inc["tables/harmonised_statistics.csv"]
+    different = [name for name in inc if inc[name] != full[name]]
+    assert different == []
+
+
+def test_a_new_output_folder_is_never_up_to_date(states, tmp_path, monkeypatch):
+    """The same instance, another output folder: everything is materialised there."""
+    _use(monkeypatch, states["a"])
+    monkeypatch.setenv("WBTIP_OUTPUT_DIR", str(tmp_path / "elsewhere"))
+    run = run_pipeline(None, None, quiet=True)
+    assert run.ok and len(run.materialised) == len(states["first"].materialised)
