@@ -23,7 +23,12 @@ from wbtip_pipeline.assets.reporting import (
 from wbtip_pipeline.assets.sources import raw_assets, raw_checks
 from wbtip_pipeline.assets.workshop import workshop_feedback, workshop_feedback_schema
 from wbtip_pipeline.resources import PipelinePaths, WarehouseResource
-from wbtip_pipeline.sensors import build_failure_sensor, build_sources_sensor
+from wbtip_pipeline.sensors import (
+    ENV_AUTOMATION_INTERVAL,
+    build_failure_sensor,
+    build_sources_sensor,
+    interval,
+)
 from wbtip_pipeline.settings import Settings, refresh_schedule
 
 ASSETS = [
@@ -76,6 +81,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             dg.AutomationConditionSensorDefinition(
                 "follow_inputs",
                 target=dg.AssetSelection.all(),
+                minimum_interval_seconds=interval(ENV_AUTOMATION_INTERVAL),
                 default_status=dg.DefaultSensorStatus.RUNNING,
                 description="Refreshes downstream tables, recommendations and the report when their inputs change.",
             ),

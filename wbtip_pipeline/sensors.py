@@ -1,6 +1,7 @@
 """Operations: a sensor on the sources folder, the monthly refresh and the run-failure summary."""
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,9 +73,18 @@ def evaluate_sources(
     cursor: str | None,
     configs: dict[str, SourceConfig] = CONFIGS,
     feedback_dir: Path | None = None,
+    recorded: dict[str, str] | None = None,
 ) -> tuple[dict[str, list[tuple[str, str]]], list[str], str]:
-    """(changed files by jurisdiction as [(name, sha)], removed file names, new cursor)."""
+    """(changed files by jurisdiction as [(name, sha)], removed file names, new cursor).
+
+    `recorded` ({"ISO/name": sha256}) is what the latest materialisations read: a file the
+    cursor does not know yet counts as changed only if its content differs from that, so a
+    sensor starting after `wbtip run` re-reads nothing."""
     state = json.loads(cursor) if cursor else {"known": {}, "pending": {}}
+    if not cursor:  # start from the content last read; size and time are checked anew
+        state["known"] = {
+            name: {"size": -1, "mtime": -1, "sha256": sha} for name, sha in (recorded or {}).items()
+        }
     known: dict[str, dict] = state["known"]
     pending: dict[str, dict] = state["pending"]
     new_pending: dict[str, dict] = {}
@@ -100,6 +110,38 @@ def evaluate_sources(
 
 
 REFERENCE_KEYS = [dg.AssetKey(name) for name in ("ct_checklist", "population", "us_tip_tiers")]
+ENV_SENSOR_INTERVAL = "WBTIP_SENSOR_INTERVAL"
+ENV_AUTOMATION_INTERVAL = "WBTIP_AUTOMATION_INTERVAL"
+# seconds between ticks: a file is acted on once it is the same at two ticks, so it lands in the
+# pipeline 10-20 s after it was written; the automation sensor then follows within as long
+DEFAULT_INTERVAL = 10
+
+
+def interval(env: str) -> int:
+    """A sensor's minimum interval from the environment (at least 1 s), else the default."""
+    value = os.environ.get(env)
+    return max(1, int(value)) if value and value.isdigit() else DEFAULT_INTERVAL
+
+
+def recorded_sources(
+    instance: dg.DagsterInstance, configs: dict[str, SourceConfig] = CONFIGS
+) -> dict[str, str]:
+    """{"ISO/name": sha256} of the files the latest materialisations of the source assets read
+    (their `source_hashes` / `source_files` metadata)."""
+    owners = {dg.AssetKey(FEEDBACK_ASSET): FEEDBACK}
+    for code in configs:
+        owners[dg.AssetKey(raw_asset_name(code))] = code
+        owners[dg.AssetKey(assessment_asset_name(code))] = code
+    found: dict[str, str] = {}
+    events = instance.get_latest_materialization_events(list(owners))
+    for key, event in events.items():
+        if event is None or event.asset_materialization is None:
+            continue
+        meta = event.asset_materialization.metadata
+        for field in ("source_hashes", "source_files"):
+            if field in meta and isinstance(meta[field].value, dict):
+                found.update({f"{owners[key]}/{n}": sha for n, sha in meta[field].value.items()})
+    return found
 
 
 def _materialised(instance: dg.DagsterInstance, key: dg.AssetKey) -> bool:
@@ -118,12 +160,14 @@ def build_sources_sensor(sources_dir: str, feedback_dir: str | None = None) -> d
         name="new_source_files",
         description="Requests a refresh of a jurisdiction when one of its source files is new or changed (and stable).",
         asset_selection=dg.AssetSelection.assets(*keys),
-        minimum_interval_seconds=30,
+        minimum_interval_seconds=interval(ENV_SENSOR_INTERVAL),
         default_status=dg.DefaultSensorStatus.RUNNING,
     )
     def new_source_files(context: dg.SensorEvaluationContext):
+        # a new cursor starts from what the instance says was read last (after `wbtip run`)
+        recorded = recorded_sources(context.instance) if not context.cursor else None
         changed, removed, cursor = evaluate_sources(
-            Path(sources_dir), context.cursor, feedback_dir=feedback
+            Path(sources_dir), context.cursor, feedback_dir=feedback, recorded=recorded
         )
         for name in removed:
             context.log.warning(

@@ -67,6 +67,42 @@ def test_new_file_requests_one_run_for_its_jurisdiction(settled, sources):
     assert settled.tick() == []  # the same cursor yields nothing more
 
 
+def test_a_sensor_started_after_a_run_rereads_nothing(sources, tmp_path, instance):
+    """The cursor of a new sensor starts from the hashes the latest materialisations read: after
+    `wbtip run` (here the same two runs), starting the daemon requests nothing; a changed file
+    still is."""
+    assert all(
+        r.result.success for r in run_layers(settings_for(sources, tmp_path / "o"), instance)
+    )
+    ticker = Ticker(sources, instance)
+    assert ticker.tick() == []  # first sight: waiting for the files to be stable
+    assert ticker.tick() == []  # stable, and the same content as materialised: nothing to do
+    path = sources / "MNE" / "mne_statistika.csv"
+    path.write_bytes(path.read_bytes() + b"\n")
+    _touch_later(path)
+    assert ticker.tick() == []
+    (request,) = ticker.tick()
+    assert request.tags["jurisdiction"] == "MNE"
+
+
+def test_sensor_intervals_come_from_the_environment(monkeypatch, tmp_path):
+    from wbtip_pipeline.sensors import DEFAULT_INTERVAL
+
+    settings = settings_for(tmp_path / "sources", tmp_path / "out")
+    names = {
+        "new_source_files": "WBTIP_SENSOR_INTERVAL",
+        "follow_inputs": "WBTIP_AUTOMATION_INTERVAL",
+    }
+    defs = build_definitions(settings)
+    for name in names:
+        assert defs.get_sensor_def(name).minimum_interval_seconds == DEFAULT_INTERVAL
+    for env in names.values():
+        monkeypatch.setenv(env, "3")
+    defs = build_definitions(settings)
+    for name in names:
+        assert defs.get_sensor_def(name).minimum_interval_seconds == 3
+
+
 def test_modified_file_requests_a_run_and_same_content_does_not(settled, sources):
     path = sources / "SRB" / "srb_centar_2021.csv"
     original = path.read_bytes()
