@@ -173,7 +173,9 @@ def final_report(
     }
     from wbtip_pipeline.report.render import render_report  # charts and Typst: only when run
 
-    result = render_report(tables, provenance, paths.output / "report")
+    result = render_report(
+        tables, provenance, paths.output / "report", cache_dir=paths.output / ".cache"
+    )
     return dg.MaterializeResult(
         metadata={
             "html": dg.MetadataValue.path(str(result.html_path)),

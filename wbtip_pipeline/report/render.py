@@ -109,20 +109,25 @@ def render_report(
     provenance: dict,
     output_dir: Path,
     region: Region | None = None,
+    cache_dir: Path | None = None,
 ) -> ReportResult:
     """Write `wbtip_report.html`, `wbtip_report.pdf` and `published/*.csv` into `output_dir`
     (the asset passes `<output>/report`).
 
     `tables` maps warehouse table names to frames (`facts.TABLE_NAMES`; a missing table leaves
     its sections saying so); `provenance` is {"run_id", "code_version", "source_files": {file
-    name: sha256}, "generated_at"}.
+    name: sha256}, "generated_at"}. `cache_dir`: where drawn charts are kept between refreshes
+    (none: every chart is drawn).
     """
     from wbtip_pipeline.presentation.render_pdf import render_pdf  # the PDF engine loads late
 
     output_dir = Path(output_dir)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    html, doc, facts = render_html(tables, provenance, region)
+    from wbtip_pipeline.presentation import charts
+
+    with charts.cached_in(Path(cache_dir) / "charts" / "report" if cache_dir else None):
+        html, doc, facts = render_html(tables, provenance, region)
     timings["html_s"] = round(time.perf_counter() - t0, 3)
     t1 = time.perf_counter()
     pdf = render_pdf(doc)
