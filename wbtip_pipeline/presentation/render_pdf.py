@@ -357,10 +357,10 @@ class _Writer:
         state = {"level": 1}
         split = s.attrs.get("column-break", "")
         start = next((i for i, b in enumerate(s.blocks) if isinstance(b, Heading)), None)
-        brk = next(
+        second = next(
             (i for i, b in enumerate(s.blocks) if isinstance(b, Heading) and b.id == split), None
         )
-        if not split or start is None or brk is None or brk <= start:
+        if not split or start is None or second is None or second <= start:
             for b in s.blocks:
                 self.block(b, state)
             return
@@ -374,9 +374,9 @@ class _Writer:
 
         part(s.blocks[:start])
         self.out.append("#wb-columns[")
-        part(s.blocks[start:brk])
+        part(s.blocks[start:second])
         self.out.append("][")
-        part(s.blocks[brk:])
+        part(s.blocks[second:])
         self.out.append("]")
         for b in s.blocks:
             if isinstance(b, Note) and b.style == "footnote":

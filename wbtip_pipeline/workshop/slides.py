@@ -61,12 +61,13 @@ ROWS_PER_TABLE_SLIDE = 9
 # margins and title), estimated from the text lengths; a member's footnote at the foot of the
 # slide takes `FOOTNOTE_MM` of it. The PDF proves the estimate: a slide that runs over its page
 # (`SlideOverflowError`) is split by building the deck again with a smaller budget.
-REC_SLIDE_BUDGET_MM = 122.0
+REC_SLIDE_BUDGET_MM = 128.0
 REC_SLIDE_MAX = 6
 FOOTNOTE_MM = 10.0
-_CHARS_PER_LINE = 122  # recommendation text at 11 pt over the slide width
+_CHARS_PER_LINE = 130  # recommendation text at 11 pt over the slide width
 _STATUS_CHARS_PER_LINE = 150  # status line at 8 pt
 _RETRY_BUDGETS = (1.0, 0.8, 0.6)
+STATUS_LEAD = "Workshop:"  # a recommendation's status line starts so (the deck tags its decision)
 
 
 def _slide(kind: str, title: str, *blocks) -> Section:
@@ -197,7 +198,7 @@ def _trend_table(facts: PackFacts, code: str) -> Table | Paragraph:
     rows = [
         [
             Cell(v["indicator"], "rowhead"),
-            Cell(v["verdict"], f"verdict {v['direction']}"),
+            Cell(v["verdict"], f"verdict {v['direction']} nowrap"),
             Cell(v["change"], "num"),
         ]
         for v in facts.verdicts(code)
@@ -300,7 +301,9 @@ def flow_slides(facts: PackFacts) -> list[Section]:
         _slide(
             "table",
             "Regional cooperation: victims moving between jurisdictions",
-            _lead("Candidates for bilateral cooperation, such as joint identification and referral."),
+            _lead(
+                "Candidates for bilateral cooperation, such as joint identification and referral."
+            ),
             table(columns, chunk, source),
         )
         for chunk in _chunks(rows, ROWS_PER_TABLE_SLIDE)
@@ -315,18 +318,15 @@ def _rec_height_mm(item: dict, has_status: bool) -> float:
     return 3.8 + 5.1 * text_lines + 3.8 + 4.2 * status_lines + 4.0
 
 
-def _pack_recs(
-    facts: PackFacts, title: str, items: list[dict], budget: float
-) -> list[list[dict]]:
-    """Consecutive groups of recommendations that fit one slide each (less the room of the
-    footnotes of the members the slide names)."""
+def _greedy(facts: PackFacts, title: str, items: list[dict], budget: float, most: int):
+    """Fill each slide up to `budget` (or `most` recommendations), then start the next."""
     groups: list[list[dict]] = []
     height = 0.0
     for item in items:
         h = _rec_height_mm(item, facts.has_status)
         current = groups[-1] if groups else []
         room = budget - FOOTNOTE_MM * len(facts.footnotes_in([title, *current, item]))
-        if not groups or height + h > room or len(current) >= REC_SLIDE_MAX:
+        if not groups or height + h > room or len(current) >= most:
             groups.append([])
             height = 0.0
         groups[-1].append(item)
@@ -334,18 +334,33 @@ def _pack_recs(
     return groups
 
 
-def rec_item(item: dict, has_status: bool) -> Item:
+def _pack_recs(facts: PackFacts, title: str, items: list[dict], budget: float) -> list[list[dict]]:
+    """Consecutive groups of recommendations that fit one slide each (less the room of the
+    footnotes of the members the slide names), as even as the same number of slides allows (no
+    last slide holding one recommendation after full ones)."""
+    groups = _greedy(facts, title, items, budget, REC_SLIDE_MAX)
+    # the smallest budget that needs no more slides (by bisection) evens them out
+    low, high = 0.0, budget
+    for _ in range(10):
+        middle = (low + high) / 2
+        even = _greedy(facts, title, items, middle, REC_SLIDE_MAX)
+        if len(even) == len(groups):
+            groups, high = even, middle
+        else:
+            low = middle
+    return groups
+
+
+def rec_item(item: dict, has_status: bool, evidence: bool = True) -> Item:
     """A recommendation as a list item: urgency, id, domain and priority above its text, its
-    evidence in one line and, once the workshop has decided something, its status."""
+    evidence in one line (on a slide) and, once the workshop has decided something, its
+    status."""
     rank = f" · priority {item['rank']}" if item["rank"] else ""
-    meta = [item["evidence"]] if item.get("evidence") else []
+    meta = [item["evidence"]] if evidence and item.get("evidence") else []
     if has_status:
         status = item["status"]
-        meta.append(
-            f"Workshop: {status['label']} {status['detail']}".strip()
-            if status
-            else f"Workshop: {STATUS_NOT_GIVEN}"
-        )
+        label = f"{status['label']} {status['detail']}".strip() if status else STATUS_NOT_GIVEN
+        meta.append(f"{STATUS_LEAD} {label}")
     return Item(
         item["text"],
         head=f"{item['id']} · {item['domain']}{rank}",
@@ -490,7 +505,18 @@ def render_slides(facts: PackFacts, output_dir: Path) -> tuple[Path, Path, int]:
             error = e
     else:
         raise PackError(f"the slide deck does not fit its pages: {error}") from error
-    html = render_html(deck, SLIDES_TEMPLATE, parts=slide_parts, n_slides=slide_count(deck))
+    # the HTML deck draws a status line with its decision as a coloured tag, from the statuses
+    statuses = (
+        {i["id"]: i["status"] for i in facts.rec_items(facts.recs)} if facts.has_status else {}
+    )
+    html = render_html(
+        deck,
+        SLIDES_TEMPLATE,
+        parts=slide_parts,
+        n_slides=slide_count(deck),
+        statuses=statuses,
+        status_lead=STATUS_LEAD,
+    )
     html_path, pdf_path = output_dir / SLIDES_HTML, output_dir / SLIDES_PDF
     write_bytes_atomic(html_path, html.encode("utf-8"))
     write_bytes_atomic(pdf_path, pdf)

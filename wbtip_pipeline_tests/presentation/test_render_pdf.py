@@ -308,6 +308,55 @@ def test_a_slide_that_runs_over_its_page_is_refused():
         render_pdf(doc)
 
 
+def _positions(page, *texts: str) -> dict[str, tuple[float, float]]:
+    """Where each of `texts` starts on `page` (x, y in points from the bottom left)."""
+    found: dict[str, tuple[float, float]] = {}
+
+    def visit(text, cm, tm, font, size):
+        for t in texts:
+            if t not in found and text.strip().startswith(t):
+                found[t] = (tm[4] * cm[0] + cm[4], tm[5] * cm[3] + cm[5])
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+def test_a_slide_sets_two_columns_and_its_footnote_at_its_foot():
+    slide = Section("member", "", "Albania", cls="jurisdiction")
+    slide.add(
+        Paragraph("Across the slide.", cls="lead"),
+        Heading("Key figures"),
+        section().blocks[3],  # a table
+        Heading("Main gaps", id="gaps"),
+        ListBlock.of(["first gap", "second gap"], style="compact"),
+        Note("* Kosovo: without prejudice to positions on status.", style="footnote"),
+    )
+    slide.attrs["column-break"] = "gaps"
+    plain = Section("plain", "", "No columns", [Heading("Main gaps", id="gaps-2")])
+    plain.attrs["column-break"] = "no-such-heading"  # no such heading: one column
+    doc = Document("Deck", sections=[slide, plain], page="slides")
+    assert "#wb-columns[" in typst_source(doc).source
+    assert typst_source(doc).source.count("#wb-columns[") == 1
+    reader = PdfReader(io.BytesIO(render_pdf(doc, strict=True)))
+    assert len(reader.pages) == 2
+    page = reader.pages[0]
+    at = _positions(page, "Across", "Key figures", "Main gaps", "* Kosovo")
+    width = float(page.mediabox.width)
+    assert at["Key figures"][0] < width / 2 < at["Main gaps"][0]  # side by side
+    assert at["Key figures"][1] == pytest.approx(at["Main gaps"][1], abs=1)
+    assert at["Across"][1] > at["Key figures"][1]  # above both columns
+    assert at["* Kosovo"][1] < 25 * 72 / 25.4  # at the foot of the slide, above the footer
+
+
+def test_a_table_without_a_number_prints_its_caption_alone():
+    rows = [[Cell("Albania", "rowhead"), Cell("12", "num")]]
+    captioned = Table("t1", "", "Key figures, 2019–2021", "Source: x", ["Place", "N"], rows)
+    bare = Table("t2", "", "", "", ["Place", "N"], rows)
+    doc = document(sections=[Section("s", "1", "S", [captioned, bare])], page="brief")
+    text = flat(text_of(render_pdf(doc, strict=True)))
+    assert "Key figures, 2019–2021" in text and "Table" not in text
+
+
 def test_brief_puts_its_footnotes_on_page_one():
     doc = document(sections=[section(1), section(2, "Serbia")], page="brief")
     reader = PdfReader(io.BytesIO(render_pdf(doc, strict=True)))

@@ -12,12 +12,14 @@ message of the page, `--dump-dom` gives the DOM after the scripts ran, `--screen
 from __future__ import annotations
 
 import html as htmllib
+import json
 import os
 import re
 import shutil
 import signal
 import struct
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -34,7 +36,6 @@ from wbtip_pipeline.presentation.disclosure import (
 )
 from wbtip_pipeline.presentation.labels import Names
 from wbtip_pipeline.presentation.outline import report_outline
-from wbtip_pipeline.presentation.render_html import environment
 from wbtip_pipeline.region import BUNDLED_CONFIG_DIR, build_region, load_region
 from wbtip_pipeline.sources.feedback import FORM_COLUMNS
 from wbtip_pipeline.workshop.pack import (
@@ -109,6 +110,36 @@ def test_pack_writes_deck_briefs_and_form_in_time(pack):
         assert path.is_file() and path.stat().st_size > 1000, path
     assert sorted(pack.briefs) == sorted(CODES)
     assert pack.timings["total_s"] < MAX_SECONDS, f"the pack took {pack.timings}"
+
+
+NO_WEASYPRINT = """
+import json, sys, tempfile
+from pathlib import Path
+from wbtip_pipeline.workshop.pack import render_workshop_pack
+from wbtip_pipeline_tests.report.tables import build_tables
+with tempfile.TemporaryDirectory(prefix="wbtip-pack-") as out:
+    pack = render_workshop_pack(build_tables(), Path(out))
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("weasyprint", "typst"))
+print(json.dumps({"modules": loaded, "timings": pack.timings, "slides": pack.slide_count}))
+"""
+
+
+def test_pack_pdfs_are_made_by_typst_without_weasyprint():
+    """In a fresh process, the whole pack (the bundled tables built in process) never imports
+    WeasyPrint: the deck and the briefs are laid out by Typst. The pack's times are reported."""
+    run = subprocess.run(
+        [sys.executable, "-c", NO_WEASYPRINT],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    print(f"workshop pack: {result['slides']} slides, timings {result['timings']}")
+    assert "typst" in result["modules"]
+    assert not [m for m in result["modules"] if m.startswith("weasyprint")], result["modules"]
+    assert result["timings"]["total_s"] < MAX_SECONDS, result["timings"]
 
 
 def test_deck_pdf_has_one_slide_per_page_of_297_by_167_mm(pack):
@@ -241,7 +272,7 @@ def test_a_brief_cuts_a_long_list_to_the_top_priorities(tables, tmp_path):
     )
     many["priority_rank"] = range(1, len(many) + 1)
     facts = PackFacts({**tables, "recommendations": many}, None)
-    written = render_briefs(facts, environment(), tmp_path)
+    written = render_briefs(facts, tmp_path)
     path, pages, shown, total = written["ALB"]
     assert pages == 2 and len(PdfReader(path).pages) == 2
     assert total == len(many) and shown < total / 2
@@ -258,6 +289,23 @@ def test_pack_renders_without_the_optional_tables(tables, tmp_path):
     result = render_workshop_pack(few, tmp_path)
     assert len(PdfReader(result.slides_pdf).pages) == result.slide_count
     assert all(pages == 2 for pages in result.brief_pages.values())
+
+
+def test_recommendation_slides_that_run_over_are_split_or_refused(tmp_path, monkeypatch):
+    from wbtip_pipeline.workshop import slides
+
+    facts = PackFacts(build_tables())
+    # a budget far past the page: Typst refuses the deck (SlideOverflowError) and the deck is
+    # built again with smaller budgets until every slide fits
+    monkeypatch.setattr(slides, "REC_SLIDE_BUDGET_MM", 200.0)
+    monkeypatch.setattr(slides, "REC_SLIDE_MAX", 12)
+    _, pdf, count = slides.render_slides(facts, tmp_path)
+    assert len(PdfReader(pdf).pages) == count
+    # no budget that fits: the pack stops rather than write a deck that runs over
+    monkeypatch.setattr(slides, "_RETRY_BUDGETS", (1.0,))
+    with pytest.raises(slides.PackError, match="does not fit"):
+        slides.render_slides(facts, tmp_path / "refused")
+    assert not (tmp_path / "refused" / slides.SLIDES_PDF).exists()
 
 
 # --- the feedback form ----------------------------------------------------------------------
