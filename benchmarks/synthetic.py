@@ -111,7 +111,8 @@ def build_scaled(
     codes = synthetic_codes((copies - 1) * len(base_codes) if extra is None else extra)
     population = pd.read_csv(reference / "population_worldbank.csv")
     tiers = pd.read_csv(reference / "us_tip_tiers.csv")
-    pop_rows, tier_rows = [population], [tiers]
+    figures = pd.read_csv(reference / "us_tip_figures.csv", dtype=str, keep_default_na=False)
+    pop_rows, tier_rows, figure_rows = [population], [tiers], [figures]
     for code, base in zip(codes, itertools.cycle(base_codes)):
         cfg_data = yaml.safe_load((CONFIG_DIR / f"{base}.yaml").read_text("utf-8"))
         prefix, new_prefix = base.lower() + "_", code.lower() + "_"
@@ -149,9 +150,15 @@ def build_scaled(
             )
         )
         tier_rows.append(tiers[tiers["jurisdiction"] == base].assign(jurisdiction=code))
+        figure_rows.append(figures[figures["jurisdiction"] == base].assign(jurisdiction=code))
     pd.concat(pop_rows).to_csv(out["reference"] / "population_worldbank.csv", index=False)
     pd.concat(tier_rows).to_csv(out["reference"] / "us_tip_tiers.csv", index=False)
+    pd.concat(figure_rows).to_csv(out["reference"] / "us_tip_figures.csv", index=False)
     shutil.copy(
         reference / "ct_mechanism_checklist.csv", out["reference"] / "ct_mechanism_checklist.csv"
     )
+    if (reference / "evidence_registry.yaml").exists():  # the grades of the evidence's sites
+        shutil.copy(
+            reference / "evidence_registry.yaml", out["reference"] / "evidence_registry.yaml"
+        )
     return out

@@ -6,12 +6,14 @@ import dagster as dg
 
 from wbtip_pipeline.assets import SOURCES, harmonised
 from wbtip_pipeline.assets.analytics import ANALYTICS_ASSETS
+from wbtip_pipeline.assets.evidence import EVIDENCE_ASSETS, EVIDENCE_CHECKS
 from wbtip_pipeline.assets.reference import (
     assessment_assets,
     assessment_checks,
     ct_checklist,
     population,
     reference_checks,
+    us_tip_figures,
     us_tip_tiers,
 )
 from wbtip_pipeline.assets.reporting import (
@@ -37,16 +39,24 @@ ASSETS = [
     population,
     ct_checklist,
     us_tip_tiers,
+    us_tip_figures,
     harmonised.harmonised_statistics,
     harmonised.data_quality_issues,
     *ANALYTICS_ASSETS,
+    *EVIDENCE_ASSETS,
     recommendations,
     final_report,
     workshop_pack,
     workshop_feedback,
     data_dictionary,
 ]
-CHECKS = [*raw_checks, *assessment_checks, *reference_checks, workshop_feedback_schema]
+CHECKS = [
+    *raw_checks,
+    *assessment_checks,
+    *reference_checks,
+    *EVIDENCE_CHECKS,
+    workshop_feedback_schema,
+]
 
 # The monthly refresh re-reads every jurisdiction; everything downstream follows through
 # declarative automation, as it does after a sensor-triggered refresh of one jurisdiction.

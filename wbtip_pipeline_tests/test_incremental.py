@@ -20,7 +20,7 @@ AFTER_NEW_ALB_FILE = {
     "raw_alb", "harmonised_statistics", "data_quality_issues", "trends", "trend_summary",
     "victim_flows", "data_gaps", "data_gap_summary", "regional_opportunities",
     "recommendations", "recommendation_changes", "recommendation_status", "final_report",
-    "workshop_pack",
+    "workshop_pack", "source_triangulation",
 }  # fmt: skip
 
 
@@ -77,7 +77,14 @@ def states(tmp_path_factory):
     _use(mp, a)
     again = run_pipeline(None, None, quiet=True)
     mp.undo()
-    return {"a": a, "b": b, "first": first, "incremental": incremental, "full": full, "again": again}
+    return {
+        "a": a,
+        "b": b,
+        "first": first,
+        "incremental": incremental,
+        "full": full,
+        "again": again,
+    }
 
 
 def test_one_new_file_refreshes_that_jurisdiction_and_what_depends_on_it(states):

@@ -103,6 +103,9 @@ def summary(jurisdiction, indicator, direction, pct=-25.0, suppressed=0, **more)
         "indicator": indicator,
         "direction": direction,
         "annual_change_pct": pct,
+        # a 95% interval around the estimate (its width does not matter to the rules)
+        "annual_change_ci_low_pct": None if pct is None else pct - 10.0,
+        "annual_change_ci_high_pct": None if pct is None else pct + 10.0,
         "first_year": 2017,
         "last_year": 2021,
         "years_window": "2017,2018,2019,2020,2021",
@@ -831,3 +834,22 @@ def test_long_lists_of_jurisdictions_are_counted_not_listed():
     assert text.endswith(f"and {40 - (MAX_LISTED - 2)} others (see the evidence)")
     assert len(text.split()) < 20
     assert join_words(["Albania", "Serbia"]) == "Albania and Serbia"
+
+
+def test_a_list_of_long_names_is_counted_within_a_word_budget():
+    """Found at fifty times the region: six long synthetic names made a 62-word recommendation."""
+    from wbtip_pipeline.transforms.recommendations import MAX_LISTED_WORDS, join_words
+
+    names = ["Albania", *(f"Synthetic Q{i:02d} (copy of ALB)" for i in range(99))]
+    text = join_words(names)
+    listed = text.split(" and ")[0]
+    assert len(listed.split()) <= MAX_LISTED_WORDS and text.endswith("others (see the evidence)")
+    six = [
+        "Albania",
+        "Bosnia and Herzegovina",
+        "Kosovo*",
+        "North Macedonia",
+        "Montenegro",
+        "Serbia",
+    ]
+    assert join_words(six) == ", ".join(six[:-1]) + " and Serbia"  # the region, in full

@@ -17,7 +17,11 @@ from pypdf import PdfReader
 from benchmarks.synthetic import build_scaled
 
 ROOT = Path(__file__).resolve().parents[1]
-SIX = re.compile(r"\bsix\b|\bWB6\b", re.IGNORECASE)
+# what states the region's size (a count such as "six of the seven" is not that)
+SIX = re.compile(
+    r"\bWB6\b|\b(?:all|the|its|of) six\b(?! of)|\bsix (?:jurisdictions|members)\b(?! that)",
+    re.IGNORECASE,
+)
 
 
 def _text(html: str) -> str:

@@ -23,6 +23,7 @@ from wbtip_pipeline.assets.versions import code_version
 from wbtip_pipeline.region import load_region
 from wbtip_pipeline.resources import PipelinePaths, WarehouseResource
 from wbtip_pipeline.schemas.analytics import ANALYTICS_SCHEMAS
+from wbtip_pipeline.schemas.triangulation import TRIANGULATION_SCHEMAS
 from wbtip_pipeline.sources.mechanisms import validate_assessments
 from wbtip_pipeline.transforms.data_gaps import compute_data_gaps, summarise_data_gaps
 from wbtip_pipeline.transforms.flows import compute_victim_flows
@@ -34,6 +35,11 @@ from wbtip_pipeline.transforms.mechanisms import (
 )
 from wbtip_pipeline.transforms.opportunities import compute_regional_opportunities
 from wbtip_pipeline.transforms.trends import compute_trend_summary, compute_trends
+from wbtip_pipeline.transforms.triangulation import KEYS as TRIANGULATION_KEYS
+from wbtip_pipeline.transforms.triangulation import (
+    compute_source_triangulation,
+    unmapped_tip_figures,
+)
 from wbtip_pipeline.vocab import MIN_SHARED_GAP, RANKABLE_COVERAGE
 
 KEYS = {
@@ -195,6 +201,40 @@ regional_opportunities = build_table_asset(
     f"Gaps shared by {MIN_SHARED_GAP} or more jurisdictions, and jurisdiction pairs linked by recent victim flows.",
 )
 
+
+@dg.asset(
+    ins={
+        "harmonised_statistics": dg.AssetIn("harmonised_statistics"),
+        "us_tip_figures": dg.AssetIn("us_tip_figures"),
+    },
+    group_name=ANALYTICS,
+    code_version=code_version(ANALYTICS),
+    description="Each US TIP figure beside the national figure of the same jurisdiction, year and indicator (compared, never merged): the difference as bounds and its likely reason.",
+    check_specs=[schema_check_spec("source_triangulation")],
+    automation_condition=follow_inputs(),
+    kinds={"pandas", "sql"},
+)
+def source_triangulation(
+    warehouse: WarehouseResource, harmonised_statistics: pd.DataFrame, us_tip_figures: pd.DataFrame
+):
+    frame = compute_source_triangulation(harmonised_statistics, us_tip_figures)
+    left_out = unmapped_tip_figures(us_tip_figures)
+    yield from publish_checked(
+        warehouse,
+        "source_triangulation",
+        frame,
+        TRIANGULATION_SCHEMAS["source_triangulation"],
+        TRIANGULATION_KEYS,
+        sources=files_cited(frame),
+        extra_metadata={
+            "tip_figures_left_out": dg.MetadataValue.json(left_out),
+            "likely_reasons": dg.MetadataValue.json(
+                {str(k): int(v) for k, v in frame["likely_reason"].value_counts().items()}
+            ),
+        },
+    )
+
+
 ANALYTICS_ASSETS = [
     trends,
     trend_summary,
@@ -206,4 +246,5 @@ ANALYTICS_ASSETS = [
     data_gaps,
     data_gap_summary,
     regional_opportunities,
+    source_triangulation,
 ]

@@ -1,4 +1,4 @@
-"""Reference data (population, the CT mechanism checklist, US TIP tiers) and the per-jurisdiction
+"""Reference data (population, the CT mechanism checklist, US TIP tiers and figures) and the
 CT mechanism assessments, each as an asset with a blocking check, so that lineage reaches them."""
 
 import dagster as dg
@@ -9,7 +9,12 @@ from wbtip_pipeline.assets.sources import CONFIGS, IO_RETRY
 from wbtip_pipeline.assets.versions import code_version, data_version
 from wbtip_pipeline.checks import build_schema_check, check_result
 from wbtip_pipeline.resources import PipelinePaths
-from wbtip_pipeline.schemas.reference import population_schema, us_tip_tiers_schema
+from wbtip_pipeline.schemas.reference import (
+    TIP_FIGURES_FILE,
+    population_schema,
+    us_tip_tiers_schema,
+    validate_tip_figures,
+)
 from wbtip_pipeline.sources.mechanisms import (
     checklist_schema,
     load_checklist,
@@ -22,6 +27,7 @@ from wbtip_pipeline.validation import validate
 POPULATION_FILE = "population_worldbank.csv"
 CHECKLIST_FILE = "ct_mechanism_checklist.csv"
 TIERS_FILE = "us_tip_tiers.csv"
+FIGURES_FILE = TIP_FIGURES_FILE
 
 
 def _reference_output(frame: pd.DataFrame, paths: PipelinePaths, name: str) -> dg.Output:
@@ -68,6 +74,21 @@ def us_tip_tiers(paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
     return _reference_output(frame, paths, TIERS_FILE)
 
 
+@dg.asset(
+    group_name=SOURCES,
+    code_version=code_version(SOURCES),
+    retry_policy=IO_RETRY,
+    description="Figures the US TIP reports state per jurisdiction (one row per stated number, with its quote and page): compared with the national statistics, never merged.",
+)
+def us_tip_figures(paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
+    frame = pd.read_csv(
+        paths.reference(FIGURES_FILE),
+        encoding="utf-8",
+        dtype={"qualifier": object, "quote": object, "source_url": object},
+    )
+    return _reference_output(frame, paths, FIGURES_FILE)
+
+
 reference_checks = [
     build_schema_check(
         population,
@@ -86,6 +107,12 @@ reference_checks = [
         "us_tip_tiers_schema",
         lambda f: validate(f, us_tip_tiers_schema),
         "US TIP tiers: known tier names, one row per jurisdiction and report year.",
+    ),
+    build_schema_check(
+        us_tip_figures,
+        "us_tip_figures_schema",
+        validate_tip_figures,
+        "US TIP figures: codes, years, known indicators, whole non-negative values, quote and page.",
     ),
 ]
 

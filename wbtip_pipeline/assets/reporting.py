@@ -55,6 +55,8 @@ def data_dictionary(paths: PipelinePaths) -> dg.MaterializeResult:
 
 
 EVIDENCE_TABLES = tables_needed(load_rules())
+# the grades of the pages the evidence cites: priorities weigh them (not an evidence table)
+SOURCE_GRADES = "evidence_sources"
 PUBLISHED_SCHEMAS = {
     "recommendations": RECOMMENDATION_SCHEMAS["recommendations"],
     "recommendation_changes": workshop_changes_schema,
@@ -89,6 +91,7 @@ PUBLISHED_SCHEMAS = {
     ins={
         **{name: dg.AssetIn(name) for name in EVIDENCE_TABLES},
         FEEDBACK_ASSET: dg.AssetIn(FEEDBACK_ASSET),
+        SOURCE_GRADES: dg.AssetIn(SOURCE_GRADES),
     },
     check_specs=[schema_check_spec(name) for name in PUBLISHED_SCHEMAS],
 )
@@ -124,6 +127,7 @@ REPORT_TABLES = [
     "mechanism_scores", "mechanism_domain_scores", "mechanism_gaps", "mechanism_conflicts",
     "data_gaps", "data_gap_summary", "regional_opportunities", "us_tip_tiers", "ct_checklist",
     "recommendations", "recommendation_changes", "recommendation_status",
+    "us_tip_figures", "source_triangulation", "evidence_sources",
 ]  # fmt: skip
 
 

@@ -68,9 +68,10 @@ CODE_PATHS: dict[str, tuple[str, ...]] = {
         "assets/sources.py",
         "assets/reference.py",
         "assets/workshop.py",
+        "assets/evidence.py",
     ),
     HARMONISED: ("transforms", "schemas", "assets/harmonised.py"),
-    ANALYTICS: ("transforms", "schemas", "assets/analytics.py"),
+    ANALYTICS: ("transforms", "schemas", "assets/analytics.py", "assets/evidence.py"),
     RECOMMENDATIONS: ("transforms", "schemas", "rules", "assets/reporting.py"),
     REPORT: ("presentation", "report", "templates", "assets/reporting.py"),
     WORKSHOP: ("presentation", "workshop", "templates", "assets/reporting.py"),
@@ -150,18 +151,22 @@ def external_inputs() -> dict[str, Callable[[object], dict[str, str]]]:
     """{asset name: function of the paths resource (or Settings) -> {file: sha256}}."""
     from wbtip_pipeline.assets.reference import (
         CHECKLIST_FILE,
+        FIGURES_FILE,
         POPULATION_FILE,
         TIERS_FILE,
         assessment_asset_name,
     )
     from wbtip_pipeline.assets.sources import CONFIGS, raw_asset_name
     from wbtip_pipeline.assets.workshop import FEEDBACK_ASSET
+    from wbtip_pipeline.sources.evidence_registry import REGISTRY_FILE
 
     found: dict[str, Callable[[object], dict[str, str]]] = {
         "population": _reference_inputs(POPULATION_FILE),
         "ct_checklist": _reference_inputs(CHECKLIST_FILE),
         "us_tip_tiers": _reference_inputs(TIERS_FILE),
+        "us_tip_figures": _reference_inputs(FIGURES_FILE),
         FEEDBACK_ASSET: _feedback_inputs,
+        "evidence_registry": _reference_inputs(REGISTRY_FILE),
     }
     for code, cfg in CONFIGS.items():
         found[raw_asset_name(code)] = _raw_inputs(cfg)

@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 import pandas as pd
 
 from wbtip_pipeline.presentation.blocks import Cell
+from wbtip_pipeline.presentation.citations import Citations
 from wbtip_pipeline.presentation.disclosure import (
     HARMONISED_KEY,
     NOT_REPORTED_TEXT,
@@ -34,6 +35,7 @@ from wbtip_pipeline.presentation.disclosure import (
     harmonised_disclosure,
     mask_counts_in_text,
 )
+from wbtip_pipeline.presentation.figures import exceeds_total
 from wbtip_pipeline.presentation.labels import URGENCY_LABELS, Names
 from wbtip_pipeline.presentation.text import (
     as_int,
@@ -49,6 +51,7 @@ from wbtip_pipeline.presentation.text import (
 )
 from wbtip_pipeline.region import Region, load_region
 from wbtip_pipeline.transforms.recommendation_status import status_by_id
+from wbtip_pipeline.vocab import TREND_DIRECTIONS
 
 TABLE_NAMES = (
     "harmonised_statistics",
@@ -68,6 +71,9 @@ TABLE_NAMES = (
     "recommendations",
     "recommendation_changes",
     "recommendation_status",
+    "us_tip_figures",
+    "source_triangulation",
+    "evidence_sources",
 )
 HARMONISED_COLUMNS = (*HARMONISED_KEY, "value_low", "value_high", "source_files")
 CJ_INDICATORS = ("persons_prosecuted", "persons_convicted")
@@ -119,6 +125,8 @@ class Facts:
         self.last_year = int(years.max()) if len(years) else None
         self.years = list(range(self.first_year, self.last_year + 1)) if len(years) else []
         self.population = self._population()
+        # who published each page the evidence cites, and which evidence is dated
+        self.citations = Citations(self.t["evidence_sources"], self.last_year)
 
     def text(self, cell) -> str:
         self.shown.add(cell)
@@ -256,7 +264,7 @@ class Facts:
             own = ts[ts["jurisdiction"].isin(self.codes) & (ts["indicator"] == "victims_detected")]
             facts["directions"] = {
                 d: sorted(own[own["direction"] == d]["jurisdiction"], key=self.region.codes.index)
-                for d in ("rising", "falling", "stable", "insufficient_data")
+                for d in TREND_DIRECTIONS
             }
         # sex and age of the latest year, from published cells only
         facts["profile"] = self.regional_profile(year)
@@ -264,15 +272,19 @@ class Facts:
 
     def regional_profile(self, year: int) -> dict:
         """Pooled shares of female victims and children in `year` over the jurisdictions whose
-        cells are all published (withheld cells are never filled in)."""
+        cells are all published (withheld cells are never filled in) and whose breakdown does
+        not add up to more than its total (those are listed in `skipped`)."""
         out = {}
         for label, dim_key in (("female", ("sex", "female")), ("child", ("age", "child"))):
-            nums, dens, used = [], [], []
+            nums, dens, used, skipped = [], [], [], []
             for code in self.reporting(year, "victims_detected"):
                 kwargs = {dim_key[0]: dim_key[1]}
                 num = self.bounds(cell_id(code, year, "victims_detected", **kwargs))
                 den = self.bounds(cell_id(code, year, "victims_detected"))
                 if num is None or den is None:
+                    continue
+                if exceeds_total(self, code, year, dim_key[0]):
+                    skipped.append((code, year, dim_key[0]))
                     continue
                 nums.append(num)
                 dens.append(den)
@@ -281,6 +293,7 @@ class Facts:
                 out[label] = {
                     "share": published_share(sum_bounds(nums), sum_bounds(dens)),
                     "jurisdictions": used,
+                    "skipped": skipped,
                 }
         return out
 
@@ -444,11 +457,13 @@ class Facts:
                 if v not in (None, "")
             )
             shown = self.values_text(values, hidden)
+            statement = self.citations.statement_note({**keys, **values})  # an assessment
+            shown = "; ".join(p for p in (shown, statement) if p)
             lines.append(
                 {
                     "table": table,
                     "text": f"{table}: {key_text}" + (f" — {shown}" if shown else ""),
-                    "href": safe_href(values.get("source_url")),
+                    "href": self.citations.href(values.get("source_url")),
                 }
             )
         return lines, withheld

@@ -47,6 +47,7 @@ DIRECTION_LABELS = {
     "rising": "rising",
     "falling": "falling",
     "stable": "stable",
+    "no_clear_trend": "no clear trend",
     "insufficient_data": "cannot tell",
 }
 GAP_LABELS = {
@@ -94,6 +95,9 @@ TABLE_TITLES = {
     "recommendations": "recommendations",
     "recommendation_changes": "changes to the recommendations",
     "recommendation_status": "workshop decisions",
+    "us_tip_figures": "US TIP report figures",
+    "source_triangulation": "national figures against the US TIP reports",
+    "evidence_sources": "graded evidence sources",
 }
 URGENCY_SHORT = {"urge": "urgent", "consider": "consider", "invite": "invited"}
 

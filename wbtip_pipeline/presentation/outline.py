@@ -22,6 +22,7 @@ REPORT_SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("regional-cooperation", "Regional cooperation", "chapter"),
     ("recommendations", "Recommendations", "chapter"),
     ("methodology", "Methodology", "chapter"),
+    ("source-triangulation", "The figures against the US TIP reports", "chapter"),
     ("data-quality-annex", "Data quality", "annex"),
     ("provenance", "Provenance", "annex"),
 )

@@ -25,6 +25,7 @@ from wbtip_pipeline.report.sections import (
     recommendations,
     regional,
     summary,
+    triangulation,
 )
 
 BUILDERS = {
@@ -33,6 +34,7 @@ BUILDERS = {
     "regional-cooperation": cooperation.build,
     "recommendations": recommendations.build,
     "methodology": methodology.build,
+    "source-triangulation": triangulation.build,
     "data-quality-annex": annexes.build_quality,
     "provenance": annexes.build_provenance,
 }

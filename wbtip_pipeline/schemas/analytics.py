@@ -10,6 +10,7 @@ is NaN (or <NA>) where the figure is unknown, never 0; column names carry their 
 from __future__ import annotations
 
 import json
+import math
 import re
 
 import pandas as pd
@@ -31,6 +32,7 @@ from wbtip_pipeline.vocab import (
     REGION_CODE_PATTERN,
     SCORES,
     SHARES,
+    STABLE_BAND,
     TREND_DIRECTIONS,
 )
 from wbtip_pipeline.vocab import SPECIAL_COUNTRY_CODES as _SPECIAL
@@ -117,8 +119,10 @@ def _ratio_columns() -> dict[str, pa.Column]:
             columns[f"{share}_share_{bound}"] = _share(
                 f"{bound} bound of the share of {_SHARE_TEXT[share]} in the row's count: "
                 "[low_num / high_total, high_num / low_total] clipped to [0, 1]; empty when the "
-                "breakdown is not reported or the total's low bound is 0. For the region: pooled over "
-                "the jurisdictions reporting both the breakdown and the total"
+                "breakdown is not reported, adds up to more than the total "
+                "(breakdown_exceeds_total in data_quality_issues) or the total's low bound is 0. "
+                "For the region: pooled over the jurisdictions reporting both the breakdown and "
+                "the total"
             )
     for measure, _, _ in ATTRITION:
         for bound in ("low", "high"):
@@ -286,12 +290,25 @@ trends_schema = pa.DataFrameSchema(
 
 def _direction_matches_interval(df: pd.DataFrame) -> pd.Series:
     low, high, d = df["slope_ci_low"], df["slope_ci_high"], df["direction"]
+    around_zero = (low <= 0) & (high >= 0)
+    # the interval of the yearly change, exp(slope) - 1, within +-STABLE_BAND
+    within = (low >= math.log(1 - STABLE_BAND) - _TOL) & (high <= math.log(1 + STABLE_BAND) + _TOL)
     return (
         ((d == "rising") & (low > 0))
         | ((d == "falling") & (high < 0))
-        | ((d == "stable") & (low <= 0) & (high >= 0))
+        | ((d == "stable") & around_zero & within)
+        | ((d == "no_clear_trend") & around_zero & ~within)
         | (d == "insufficient_data")
     )
+
+
+def _pct_matches_slope(pct: str, slope: str):
+    def check(df: pd.DataFrame) -> pd.Series:
+        expected = (df[slope].map(math.exp) - 1) * 100
+        both_empty = df[pct].isna() & df[slope].isna()
+        return both_empty | ((df[pct] - expected).abs() <= 1e-6 * (1 + expected.abs()))
+
+    return pa.Check(check, error=f"{pct} must be (exp({slope}) - 1) * 100")
 
 
 def _window_counts(df: pd.DataFrame) -> pd.Series:
@@ -309,8 +326,11 @@ trend_summary_schema = pa.DataFrameSchema(
             str,
             pa.Check.isin(TREND_DIRECTIONS),
             description=(
-                "rising, falling or stable by the method's 95% interval; insufficient_data when "
-                "the data cannot tell (see reason)"
+                "the verdict, by the 95% interval of the yearly change: rising or falling when "
+                "it excludes 0; stable only when the whole interval lies within "
+                f"±{STABLE_BAND:.0%} a year; no_clear_trend when it contains 0 but reaches "
+                "beyond that; insufficient_data when the data cannot tell (see reason). Printed "
+                "with its estimate: annual_change_pct and its interval"
             ),
         ),
         "slope_per_year": _float(
@@ -321,6 +341,12 @@ trend_summary_schema = pa.DataFrameSchema(
         "slope_ci_high": _float("upper end of the 95% interval of slope_per_year"),
         "annual_change_pct": _float(
             "the slope as a yearly percentage change: (exp(slope) - 1) * 100"
+        ),
+        "annual_change_ci_low_pct": _float(
+            "lower end of the 95% interval of annual_change_pct: (exp(slope_ci_low) - 1) * 100"
+        ),
+        "annual_change_ci_high_pct": _float(
+            "upper end of the 95% interval of annual_change_pct: (exp(slope_ci_high) - 1) * 100"
         ),
         "first_year": _year("first year of the window (the most recent reported years)"),
         "last_year": _year("last year of the window: the latest reported year"),
@@ -350,6 +376,9 @@ trend_summary_schema = pa.DataFrameSchema(
         _ordered("slope_ci_low", "slope_per_year"),
         _ordered("slope_per_year", "slope_ci_high"),
         pa.Check(_direction_matches_interval, error="direction must follow the slope's interval"),
+        _pct_matches_slope("annual_change_pct", "slope_per_year"),
+        _pct_matches_slope("annual_change_ci_low_pct", "slope_ci_low"),
+        _pct_matches_slope("annual_change_ci_high_pct", "slope_ci_high"),
         _implies(
             "insufficient_data needs a reason",
             lambda df: df["direction"] == "insufficient_data",

@@ -72,11 +72,13 @@ def _fmt(low: int, high: int) -> str:
     return str(low) if low == high else f"{low}..{high}"
 
 
-def check_breakdowns(h: pd.DataFrame) -> list[dict]:
-    """Breakdowns whose parts cannot add up to the total even at the interval bounds."""
+def breakdown_sums(h: pd.DataFrame) -> pd.DataFrame:
+    """Per jurisdiction x year x indicator x breakdown (sex, age, exploitation, citizenship)
+    with a total: the bounds of the parts' sum (`parts_low`, `parts_high`), the categories
+    reported and the total's bounds."""
     totals = _totals(h)
-    issues = []
-    for name, (query, column, complete) in _BREAKDOWNS.items():
+    frames = []
+    for name, (query, column, _) in _BREAKDOWNS.items():
         parts = h.query(query)
         if parts.empty:
             continue
@@ -85,27 +87,58 @@ def check_breakdowns(h: pd.DataFrame) -> list[dict]:
             parts_high=("value_high", "sum"),
             categories=(column, lambda s: set(s)),
         )
-        merged = sums.reset_index().merge(totals, on=_CELL)
-        for row in merged.itertuples(index=False):
-            label = f"{row.indicator} {row.year}"
-            if row.parts_low > row.total_high:
-                issues.append(
-                    _issue(
-                        row,
-                        "breakdown_exceeds_total",
-                        f"{label}: the {name} breakdown adds up to at least {row.parts_low}, more "
-                        f"than the total of {_fmt(row.total_low, row.total_high)}",
-                    )
+        frames.append(sums.reset_index().merge(totals, on=_CELL).assign(breakdown=name))
+    columns = [*_CELL, "breakdown", "parts_low", "parts_high", "categories", "total_low"]
+    columns += ["total_high", "total_files"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
+def exceeds_total(sums: pd.DataFrame) -> pd.Series:
+    """The rows of `breakdown_sums` whose parts add up to more than the total for any values in
+    the intervals: such a breakdown is flagged (`breakdown_exceeds_total`) and never used for
+    shares."""
+    return sums["parts_low"] > sums["total_high"]
+
+
+def exceeding_breakdowns(h: pd.DataFrame) -> set[tuple[str, int, str, str]]:
+    """{(jurisdiction, year, indicator, breakdown)} of the breakdowns exceeding their total."""
+    sums = breakdown_sums(h)
+    bad = sums[exceeds_total(sums)] if len(sums) else sums
+    return {
+        (str(r.jurisdiction), int(r.year), str(r.indicator), str(r.breakdown))
+        for r in bad.itertuples(index=False)
+    }
+
+
+def check_breakdowns(h: pd.DataFrame) -> list[dict]:
+    """Breakdowns whose parts cannot add up to the total even at the interval bounds."""
+    sums = breakdown_sums(h)
+    if sums.empty:
+        return []
+    issues = []
+    for row, exceeds in zip(sums.itertuples(index=False), exceeds_total(sums), strict=True):
+        name, complete = row.breakdown, _BREAKDOWNS[row.breakdown][2]
+        label = f"{row.indicator} {row.year}"
+        if exceeds:
+            issues.append(
+                _issue(
+                    row,
+                    "breakdown_exceeds_total",
+                    f"{label}: the {name} breakdown adds up to at least {row.parts_low}, more "
+                    f"than the total of {_fmt(row.total_low, row.total_high)}",
                 )
-            elif complete and complete <= row.categories and row.parts_high < row.total_low:
-                issues.append(
-                    _issue(
-                        row,
-                        "breakdown_below_total",
-                        f"{label}: the complete {name} breakdown adds up to at most "
-                        f"{row.parts_high}, less than the total of {_fmt(row.total_low, row.total_high)}",
-                    )
+            )
+        elif complete and complete <= row.categories and row.parts_high < row.total_low:
+            issues.append(
+                _issue(
+                    row,
+                    "breakdown_below_total",
+                    f"{label}: the complete {name} breakdown adds up to at most "
+                    f"{row.parts_high}, less than the total of {_fmt(row.total_low, row.total_high)}",
                 )
+            )
     return issues
 
 

@@ -29,9 +29,16 @@ the sorted evidence *keys* (never the values): a revised figure keeps its recomm
 a different set of evidence rows gives a new one.
 
 Priority (within a jurisdiction, after urgency urge > consider > invite):
-`priority_score = weight x (1 + log2(min(n_evidence, 16)) / 4) x 0.5 ** (years_behind / 5)`,
-where `weight` is the rule's (default 1), and `years_behind` is how far the latest year of the
-evidence lies behind the latest year of its whole table (0 when the evidence has no year).
+`priority_score = weight x (1 + log2(min(n_evidence, 16)) / 4) x 0.5 ** (years_behind / 5)
+x source x dated`, where `weight` is the rule's (default 1), `years_behind` is how far the
+latest year of the evidence lies behind the latest year of its whole table (0 when the evidence
+has no year), `source` the mean, over the evidence rows that cite a published source
+(`source_url`), of the weight of each row's best source (`vocab.SOURCE_WEIGHTS` by the
+source_type of `evidence_sources`: 1 for a publisher speaking for itself, 0.8 media, 0.7 a
+copy (mirror), 0.5 an unidentified site; 1 when no row cites one or there is no
+evidence_sources table), and `dated` is `DATED_FACTOR` (0.5) when the latest year of the
+evidence lies more than `vocab.DATED_AFTER_YEARS` (5) years before the newest year of the
+statistics (`trends`), the evidence the report marks "dated: 2011", else 1.
 """
 
 from __future__ import annotations
@@ -52,10 +59,12 @@ import yaml
 
 from wbtip_pipeline.region import Region, load_region
 from wbtip_pipeline.schemas.analytics import ANALYTICS_SCHEMAS
+from wbtip_pipeline.transforms.evidence_sources import source_types, source_weight
 from wbtip_pipeline.vocab import (
     ATTRITION,
     BANNED_PHRASES,
     CHANGES,
+    DATED_AFTER_YEARS,
     DOMAINS,
     ID_HEX,
     MAX_WORDS,
@@ -76,6 +85,8 @@ FROM_EVIDENCE = "from_evidence"
 
 MAX_TEMPLATE_WORDS = 45  # each field counted as one word: leaves room for long names
 RECENCY_HALF_LIFE_YEARS = 5
+# what dated evidence (vocab.DATED_AFTER_YEARS) counts, on top of the recency half-life
+DATED_FACTOR = 0.5
 EVIDENCE_CAP = 16
 # Identical per-jurisdiction recommendations become a regional line from this many on: the
 # threshold regional_opportunities uses for a gap shared across the region.
@@ -167,16 +178,24 @@ def country_name(code: str, region: Region | None = None) -> str:
 
 
 MAX_LISTED = 8  # a longer list of names is counted instead, so that a text stays readable
+MAX_LISTED_WORDS = 16  # and so is a list of long names (at fifty times the region: 62 words)
 
 
 def join_words(items: Iterable[str]) -> str:
-    """'a', 'a and b', 'a, b and c'; more than MAX_LISTED names: 'a, b, c and 9 others'."""
+    """'a', 'a and b', 'a, b and c'; more than MAX_LISTED names, or names of more than
+    MAX_LISTED_WORDS words together: 'a, b, c and 9 others'."""
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
-    if len(items) > MAX_LISTED:
-        shown = MAX_LISTED - 2
-        return ", ".join(items[:shown]) + f" and {len(items) - shown} others (see the evidence)"
+    if len(items) > MAX_LISTED or sum(len(i.split()) for i in items) > MAX_LISTED_WORDS:
+        shown, words = [], 0
+        for item in items[: MAX_LISTED - 2]:
+            if shown and words + len(item.split()) > MAX_LISTED_WORDS:
+                break
+            shown.append(item)
+            words += len(item.split())
+        rest = len(items) - len(shown)
+        return ", ".join(shown) + f" and {rest} other{'s' if rest > 1 else ''} (see the evidence)"
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
@@ -1061,6 +1080,8 @@ def _text_values(
 # Stands in for the jurisdiction's name when comparing texts across jurisdictions (no NUL
 # characters: pandas hashes object strings as C strings).
 _SENTINEL = "⟦jurisdiction⟧"
+# ... and for the year of the latest assessment ({latest_year}), which a regional line lists
+_YEAR_SENTINEL = "⟦latest_year⟧"
 
 
 def _one_recommendation(rule: Rule, group: pd.DataFrame, reference_year: float | None) -> dict:
@@ -1092,8 +1113,17 @@ def _one_recommendation(rule: Rule, group: pd.DataFrame, reference_year: float |
         "summarises": "",
         "_weight": rule.weight,
         "_reference_year": reference_year,
-        "_same_text": _render(rule, values | {"jurisdiction_name": _SENTINEL}),
+        "_same_text": _render(rule, _neutral(values)),
     }
+
+
+def _neutral(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The template values with the jurisdiction's name (and the latest year, which differs
+    between jurisdictions) taken out, to compare texts across jurisdictions."""
+    out = dict(values) | {"jurisdiction_name": _SENTINEL}
+    if "latest_year" in out:
+        out["latest_year"] = _YEAR_SENTINEL
+    return out
 
 
 def _reference_year(table_name: str, table: pd.DataFrame) -> float | None:
@@ -1136,6 +1166,7 @@ def _jurisdiction_order(code: str) -> tuple[int, str]:
 def _summary(rule_id: str, rows: pd.DataFrame) -> dict:
     codes = sorted(set(rows["jurisdiction"]), key=_jurisdiction_order)
     template = rows["_same_text"].iloc[0]
+    template = template.replace(_YEAR_SENTINEL, years_label(rows["latest_year"].dropna()))
     text = template.replace(_SENTINEL, "each of " + join_words(map(country_name, codes)))
     if len(text.split()) >= MAX_WORDS:
         text = template.replace(_SENTINEL, f"each of the {len(codes)} jurisdictions concerned")
@@ -1173,29 +1204,76 @@ def summarise_regional(recs: pd.DataFrame) -> pd.DataFrame:
 
 
 def priority_score(
-    weight: float, n_evidence: int, latest_year: float | None, reference_year: float | None
+    weight: float,
+    n_evidence: int,
+    latest_year: float | None,
+    reference_year: float | None,
+    *,
+    source: float = 1.0,
+    statistics_year: float | None = None,
 ) -> float:
-    """weight x (1 + log2(min(n_evidence, 16)) / 4) x 0.5 ** (years_behind / 5): more evidence
-    counts, with diminishing returns; evidence loses half its weight every five years behind
-    the latest year of its table."""
+    """weight x (1 + log2(min(n_evidence, 16)) / 4) x 0.5 ** (years_behind / 5) x source x
+    dated: more evidence counts, with diminishing returns; evidence loses half its weight every
+    five years behind the latest year of its table; `source` is what its sources count
+    (`source_factor`); dated evidence (more than DATED_AFTER_YEARS before `statistics_year`,
+    the newest year of the statistics) counts DATED_FACTOR of the rest."""
     evidence = 1 + math.log2(min(max(n_evidence, 1), EVIDENCE_CAP)) / 4
     behind = 0.0
     if _present(latest_year) and _present(reference_year):
         behind = max(0.0, float(reference_year) - float(latest_year))
-    return round(weight * evidence * 0.5 ** (behind / RECENCY_HALF_LIFE_YEARS), 3)
+    dated = DATED_FACTOR if is_dated(latest_year, statistics_year) else 1.0
+    recency = 0.5 ** (behind / RECENCY_HALF_LIFE_YEARS)
+    return round(weight * evidence * recency * source * dated, 3)
 
 
-def prioritise(recs: pd.DataFrame) -> pd.DataFrame:
+def is_dated(year: float | None, statistics_year: float | None) -> bool:
+    """Evidence of `year` is dated when it lies more than DATED_AFTER_YEARS before the newest
+    year of the statistics."""
+    if not (_present(year) and _present(statistics_year)):
+        return False
+    return float(statistics_year) - float(year) > DATED_AFTER_YEARS
+
+
+def source_factor(evidence: Iterable[Mapping], grades: Mapping[str, str] | None) -> float:
+    """The mean, over the evidence rows that cite a published source (`source_url`), of the
+    weight of each row's best source (`evidence_sources.source_weight`); 1 when no row cites
+    one, or when there are no grades."""
+    weights = [
+        w
+        for e in evidence
+        if (w := source_weight((e.get("values") or {}).get("source_url"), grades)) is not None
+    ]
+    return sum(weights) / len(weights) if weights else 1.0
+
+
+def newest_statistics_year(tables: Mapping[str, pd.DataFrame]) -> int | None:
+    """The newest year of the statistics (the `trends` table), the reference of "dated"."""
+    trends = tables.get("trends")
+    if trends is None or trends.empty or "year" not in trends.columns:
+        return None
+    years = pd.to_numeric(trends["year"], errors="coerce").dropna()
+    return int(years.max()) if len(years) else None
+
+
+def prioritise(
+    recs: pd.DataFrame,
+    grades: Mapping[str, str] | None = None,
+    newest_statistics: int | None = None,
+) -> pd.DataFrame:
     """Scores, then ranks within each jurisdiction: urgency first, then score (high first),
-    then rule and id so that ties break the same way every run."""
+    then rule and id so that ties break the same way every run. `grades`: {url: source_type}
+    of evidence_sources; `newest_statistics`: the newest year of the statistics."""
     recs = recs.copy()
     recs["priority_score"] = [
-        priority_score(w, n, y, r)
-        for w, n, y, r in zip(
+        priority_score(
+            w, n, y, r, source=source_factor(e, grades), statistics_year=newest_statistics
+        )
+        for w, n, y, r, e in zip(
             recs["_weight"],
             recs["n_evidence"],
             recs["latest_year"],
             recs["_reference_year"],
+            recs["evidence"],
             strict=True,
         )
     ]
@@ -1243,7 +1321,8 @@ def compute_recommendations(
     tables: Mapping[str, pd.DataFrame], rules: list[Rule] | None = None
 ) -> pd.DataFrame:
     """One row per recommendation (grain and rules: module docstring) from the evidence tables
-    named by the rules (`tables_needed`), ordered by jurisdiction and priority rank."""
+    named by the rules (`tables_needed`), ordered by jurisdiction and priority rank.
+    `tables["evidence_sources"]`, when given, grades the sources in the priorities."""
     rules = load_rules() if rules is None else rules
     missing = [t for t in tables_needed(rules) if t not in tables]
     if missing:
@@ -1255,7 +1334,8 @@ def compute_recommendations(
     regional = summarise_regional(recs)
     if len(regional):
         recs = pd.concat([recs, regional], ignore_index=True)
-    return _typed(prioritise(recs))
+    grades = source_types(tables.get("evidence_sources"))
+    return _typed(prioritise(recs, grades, newest_statistics_year(tables)))
 
 
 def compute_recommendation_changes(

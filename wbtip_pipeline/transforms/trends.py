@@ -13,7 +13,9 @@ Rules, stated once here and again in the column descriptions of `schemas/analyti
   reporting); no population figure, no rate.
 - A ratio of two intervals is [low_num / high_den, high_num / low_den], left empty when low_den is
   0 (the ratio would be unbounded). Shares are clipped to [0, 1]; attrition ratios are not (a
-  year's convictions can outnumber its prosecutions: they are different cohorts).
+  year's convictions can outnumber its prosecutions: they are different cohorts). A breakdown
+  whose parts add up to more than its total (`consistency.exceeding_breakdowns`, flagged
+  `breakdown_exceeds_total`) gives no share, and the region's pooled share leaves it out.
 - Year-on-year change: its bounds whenever both calendar years are reported; the point value only
   when both counts are exact, since an interval (`<5` then 3) makes the change unknowable.
 - 3-year rolling mean: over three consecutive calendar years, all reported; its bounds are the
@@ -28,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from wbtip_pipeline.region import Region, load_region
+from wbtip_pipeline.transforms.consistency import exceeding_breakdowns
 from wbtip_pipeline.vocab import (
     ATTRITION,
     FORMS,
@@ -38,9 +41,11 @@ from wbtip_pipeline.vocab import (
     RECENT_YEARS,
     SHARES,
     SPECIAL_COUNTRY_CODES,
+    STABLE_BAND,
 )
 
 TOTAL = "total"
+_TOL = 1e-12  # float rounding at the ends of the stable band
 KEY = ["jurisdiction", "year", "indicator"]
 PER = 100_000
 
@@ -49,7 +54,7 @@ PER = 100_000
 RATIO_MEASURES = [f"{s}_share" for s in SHARES] + [name for name, _, _ in ATTRITION]
 
 # trend_summary: the method's thresholds (RECENT_YEARS, MIN_EXACT_YEARS, MAX_SUPPRESSED_YEARS,
-# MAX_CI_WIDTH) are contract parameters of the table: `vocab.py`.
+# MAX_CI_WIDTH, STABLE_BAND) are contract parameters of the table: `vocab.py`.
 
 
 def population_by_year(population: pd.DataFrame) -> pd.DataFrame:
@@ -137,6 +142,10 @@ def _share_numerators(h: pd.DataFrame, region: Region) -> pd.DataFrame:
         & (h["category"] != h["jurisdiction"])
         & ~h["category"].isin(not_foreign),
     }
+    # a breakdown adding up to more than its total is never used for shares
+    exceeding = exceeding_breakdowns(h)
+    breakdown_of = {"female": "sex", "child": "age", "nationals": "citizenship"}
+    breakdown_of |= {"foreign": "citizenship", **dict.fromkeys(FORMS, "exploitation")}
     parts = []
     for name, mask in masks.items():
         part = (
@@ -144,6 +153,10 @@ def _share_numerators(h: pd.DataFrame, region: Region) -> pd.DataFrame:
             .groupby(KEY, as_index=False)
             .agg(num_low=("value_low", "sum"), num_high=("value_high", "sum"))
         )
+        if exceeding and len(part):
+            keys = zip(part["jurisdiction"], part["year"], part["indicator"], strict=True)
+            bad = [(j, int(y), i, breakdown_of[name]) in exceeding for j, y, i in keys]
+            part = part[~pd.Series(bad, index=part.index, dtype=bool)]
         parts.append(part.assign(measure=f"{name}_share", den_indicator=part["indicator"]))
     return pd.concat(parts, ignore_index=True)
 
@@ -333,8 +346,9 @@ METHOD = (
     "quasi-Poisson regression (log link) of the exact counts on year{offset}, over the {n} most "
     "recent reported years; needs {k} exact years, at most {s} suppressed and no missing year "
     "inside the window; 95% interval from t with n-2 degrees of freedom and dispersion "
-    "max(1, Pearson chi2/(n-2)); rising or falling when the interval excludes 0, stable when it "
-    "contains 0, insufficient_data when its width exceeds {w}"
+    "max(1, Pearson chi2/(n-2)); rising or falling when the interval excludes 0, stable when the "
+    "whole interval of the yearly change lies within ±{b:.0%} a year, no_clear_trend when it "
+    "contains 0 but reaches beyond that, insufficient_data when its width exceeds {w}"
 )
 
 
@@ -343,8 +357,31 @@ def _method(with_offset: bool) -> str:
         " with log(population) as offset, so the slope is that of the rate" if with_offset else ""
     )
     return METHOD.format(
-        offset=offset, n=RECENT_YEARS, k=MIN_EXACT_YEARS, s=MAX_SUPPRESSED_YEARS, w=MAX_CI_WIDTH
+        offset=offset,
+        n=RECENT_YEARS,
+        k=MIN_EXACT_YEARS,
+        s=MAX_SUPPRESSED_YEARS,
+        w=MAX_CI_WIDTH,
+        b=STABLE_BAND,
     )
+
+
+def annual_change_pct(slope: float) -> float:
+    """A slope of the log count (or log rate) as a yearly percentage change."""
+    return float((np.exp(slope) - 1) * 100)
+
+
+def trend_direction(ci_low: float, ci_high: float) -> str:
+    """The verdict on a 95% interval [ci_low, ci_high] of the slope (log units): rising or
+    falling when it excludes 0; stable only when the whole interval of the yearly change lies
+    within ±STABLE_BAND; otherwise no_clear_trend (a wide interval around 0 is not stability)."""
+    if ci_low > 0:
+        return "rising"
+    if ci_high < 0:
+        return "falling"
+    # exp(slope) - 1 within +-STABLE_BAND, in log units (as the schema checks it)
+    within = ci_low >= np.log(1 - STABLE_BAND) - _TOL and ci_high <= np.log(1 + STABLE_BAND) + _TOL
+    return "stable" if within else "no_clear_trend"
 
 
 def poisson_slope(
@@ -396,6 +433,8 @@ def _summarise(key: tuple[str, str], rows: pd.DataFrame) -> dict:
         "slope_ci_low": np.nan,
         "slope_ci_high": np.nan,
         "annual_change_pct": np.nan,
+        "annual_change_ci_low_pct": np.nan,
+        "annual_change_ci_high_pct": np.nan,
         "first_year": int(years[0]),
         "last_year": int(years[-1]),
         "years_window": ",".join(map(str, years)),
@@ -432,14 +471,15 @@ def _summarise(key: tuple[str, str], rows: pd.DataFrame) -> dict:
         "slope_per_year": slope,
         "slope_ci_low": low,
         "slope_ci_high": high,
-        "annual_change_pct": (np.exp(slope) - 1) * 100,
+        "annual_change_pct": annual_change_pct(slope),
+        "annual_change_ci_low_pct": annual_change_pct(low),
+        "annual_change_ci_high_pct": annual_change_pct(high),
     }
     if high - low > MAX_CI_WIDTH:
         return out | {
             "reason": f"the 95% interval of the slope is too wide ({low:.2f} to {high:.2f})"
         }
-    direction = "rising" if low > 0 else "falling" if high < 0 else "stable"
-    return out | {"direction": direction}
+    return out | {"direction": trend_direction(low, high)}
 
 
 SUMMARY_COLUMNS = [
@@ -450,6 +490,8 @@ SUMMARY_COLUMNS = [
     "slope_ci_low",
     "slope_ci_high",
     "annual_change_pct",
+    "annual_change_ci_low_pct",
+    "annual_change_ci_high_pct",
     "first_year",
     "last_year",
     "years_window",
@@ -467,7 +509,8 @@ def compute_trend_summary(trends: pd.DataFrame, region: Region | None = None) ->
     the rows: its members, then its own row (default: `load_region()`).
 
     Gaps, more than one interval-valued year, too few exact years, a changing set of reporting
-    jurisdictions (region) or a too-wide interval give `insufficient_data` with the reason.
+    jurisdictions (region) or a too-wide interval give `insufficient_data` with the reason; a
+    verdict is `trend_direction`'s.
     """
     rows = [_summarise(key, group) for key, group in trends.groupby(["jurisdiction", "indicator"])]
     out = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
@@ -481,7 +524,14 @@ def compute_trend_summary(trends: pd.DataFrame, region: Region | None = None) ->
     out = out.astype(
         {
             c: "float64"
-            for c in ["slope_per_year", "slope_ci_low", "slope_ci_high", "annual_change_pct"]
+            for c in [
+                "slope_per_year",
+                "slope_ci_low",
+                "slope_ci_high",
+                "annual_change_pct",
+                "annual_change_ci_low_pct",
+                "annual_change_ci_high_pct",
+            ]
         }
         | {c: "int64" for c in ["first_year", "last_year", "n_exact_years", "n_suppressed_years"]}
     )

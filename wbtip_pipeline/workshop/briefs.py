@@ -68,7 +68,7 @@ def _figures_page(facts: PackFacts, code: str) -> Section:
     page.add(figures or Paragraph("No statistics on file.", cls="empty"))
     verdicts = [
         [
-            Cell(v["indicator"], "rowhead"),
+            Cell(v["indicator"], "rowhead nowrap"),
             Cell(v["verdict"], f"verdict {v['direction']} nowrap"),
             Cell(v["change"], "num"),
             Cell(v["window"], "nowrap"),
@@ -77,7 +77,7 @@ def _figures_page(facts: PackFacts, code: str) -> Section:
         for v in facts.verdicts(code)
     ]
     trends = table(
-        ["Indicator", "Verdict", "Change", "Window", "Why the data cannot tell"],
+        ["Indicator", "Verdict", "Estimate", "Window", "Why the data cannot tell"],
         verdicts,
         facts.source_line("trend_summary"),
         caption="Trends: direction of each series over its five latest reported years",
@@ -100,10 +100,9 @@ def _figures_page(facts: PackFacts, code: str) -> Section:
         if gaps
         else Paragraph("No gap on file.", cls="empty")
     )
-    counts = facts.gap_counts(code)
-    if counts:
-        shown = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items())
-        page.add(Note(f"All checklist items: {shown}."))
+    gap_counts = facts.gap_counts_text(code)
+    if gap_counts:
+        page.add(Note(gap_counts))
     page.add(Paragraph(facts.source_line("mechanism_gaps"), cls="source"))
     return page
 

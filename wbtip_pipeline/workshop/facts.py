@@ -16,12 +16,10 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import pandas as pd
 
+from wbtip_pipeline.presentation import figures
 from wbtip_pipeline.presentation.blocks import Cell, Table
 from wbtip_pipeline.presentation.disclosure import (
-    NOT_REPORTED_TEXT,
-    SECONDARY_TEXT,
     cell_id,
-    count_words,
     mask_counts_in_text,
 )
 from wbtip_pipeline.presentation.facts import Facts
@@ -41,7 +39,7 @@ from wbtip_pipeline.presentation.text import (
 )
 from wbtip_pipeline.region import Region
 from wbtip_pipeline.transforms.recommendation_status import status_by_id
-from wbtip_pipeline.vocab import DECISIONS, DOMAINS, INDICATORS, NOT_DISCUSSED, URGENCIES
+from wbtip_pipeline.vocab import DECISIONS, DOMAINS, NOT_DISCUSSED, URGENCIES
 
 TOP_GAPS = 4
 EVIDENCE_ROWS = 2  # evidence rows named in a recommendation's one line
@@ -169,39 +167,28 @@ class PackFacts:
 
     def latest_victims(self, code: str) -> str:
         """'In 2021, its latest year, 159 victims were detected (6.39 per 100,000 inhabitants).'"""
-        years = [
-            y for y in self.years_of(code) if cell_id(code, y, "victims_detected") in self.dc.values
-        ]
-        if not years:
+        latest = figures.latest_victims(self.f, code)
+        if latest is None:
             return "No figure of detected victims is on file."
-        year = years[-1]
-        bounds = self.f.bounds(cell_id(code, year, "victims_detected"))
-        words = SECONDARY_TEXT if bounds is None else count_words(*bounds)
-        rate = published_rate(bounds, self.f.population.get((code, year)))
-        per = f" ({rate_text(rate)} per 100,000 inhabitants)" if rate else ""
-        return f"In {year}, its latest year, {words} were detected{per}."
+        per = f" ({latest['rate']} per 100,000 inhabitants)" if latest["rate"] else ""
+        return f"In {latest['year']}, its latest year, {latest['words']} were detected{per}."
 
     # trends ------------------------------------------------------------------------------
     def verdicts(self, code: str) -> list[dict]:
-        ts = self.t["trend_summary"]
-        if ts.empty:
-            return []
+        """The verdict on each series (`figures.trend_verdict`): `verdict` its label, `change`
+        its estimate ("+19% a year, interval −0.2% to +42%"), `text` the two together."""
         out = []
-        for indicator in INDICATORS:
-            part = ts[(ts["jurisdiction"] == code) & (ts["indicator"] == indicator)]
-            if part.empty:
-                continue
-            r = part.iloc[0]
-            direction = str(r["direction"])
-            known = direction != "insufficient_data" and not is_nan(r["annual_change_pct"])
+        for indicator, r in figures.trend_rows(self.f, code):
+            v = figures.trend_verdict(r)
             out.append(
                 {
                     "indicator": INDICATOR_LABELS[indicator],
-                    "direction": direction,
-                    "verdict": DIRECTION_LABELS.get(direction, direction),
-                    "change": f"{float(r['annual_change_pct']):+.0f}% a year" if known else "",
-                    "window": f"{as_str(r['first_year'])}–{as_str(r['last_year'])}",
-                    "reason": mask_counts_in_text(as_str(r["reason"])) or "",
+                    "direction": v["direction"],
+                    "verdict": v["label"],
+                    "change": v["estimate"],
+                    "text": v["text"],
+                    "window": v["window"],
+                    "reason": mask_counts_in_text(v["reason"]) or "",
                 }
             )
         return out
@@ -226,11 +213,15 @@ class PackFacts:
         ]
 
     def gap_counts(self, code: str) -> dict[str, int]:
-        gaps = self.t["mechanism_gaps"]
-        if gaps.empty:
+        if self.t["mechanism_gaps"].empty:
             return {}
-        counts = gaps.loc[gaps["jurisdiction"] == code, "gap_type"].value_counts()
-        return {k: int(counts.get(k, 0)) for k in GAP_LABELS}
+        counts = figures.checklist_counts(self.f, code)
+        return {k: counts[k] for k in GAP_LABELS}
+
+    def gap_counts_text(self, code: str) -> str:
+        """ "All checklist items: 3 not met, 5 partly met, 8 no evidence." (empty: no gaps)"""
+        text = figures.gap_counts_text(self.gap_counts(code))
+        return f"All checklist items: {text}." if text else ""
 
     def domain_table(self, code: str) -> Table | None:
         ds = self.t["mechanism_domain_scores"]
@@ -239,27 +230,21 @@ class PackFacts:
         d = ds[ds["jurisdiction"] == code]
         d = d.assign(_o=d["domain"].map(lambda x: DOMAINS.index(x) if x in DOMAINS else 99))
         rows = []
-        for r in d.sort_values(["_o", "domain"]).itertuples(index=False):
-            ranked = ds[(ds["domain"] == r.domain) & ds["rankable"].astype(bool)]
+        for _, r in d.sort_values(["_o", "domain"]).iterrows():
             rows.append(
                 [
-                    Cell(str(r.domain), "rowhead"),
-                    Cell(f"{int(r.n_known)} of {int(r.n_items)}", "num"),
-                    Cell(pct(float(r.coverage_share)), "num"),
-                    Cell(
-                        NOT_REPORTED_TEXT if is_nan(r.mean_score) else f"{r.mean_score:.2f} of 2",
-                        "num",
-                    ),
-                    Cell(
-                        "not ranked" if is_nan(r.rank) else f"{int(r.rank)} of {len(ranked)}",
-                        "num",
-                    ),
+                    Cell(str(r["domain"]), "rowhead"),
+                    Cell(f"{int(r['n_known'])} of {int(r['n_items'])}", "num"),
+                    Cell(pct(float(r["coverage_share"])), "num"),
+                    Cell(figures.domain_score_text(r), "num"),
+                    Cell(figures.domain_rank_text(self.f, r), "num"),
                 ]
             )
         return table(
             ["Domain", "Items known", "Coverage", "Mean score", "Rank in region"],
             rows,
             self.source_line("mechanism_domain_scores"),
+            # each score resting on few items says how few (`figures.domain_score_text`)
             note="Unknown items are left out of the mean, never counted as 0.",
             key=f"domains-{code}",
         )
@@ -297,11 +282,12 @@ class PackFacts:
         }
 
     def urgency_counts(self, code: str) -> dict[str, int]:
-        recs = self.recs_of(code)
-        if recs.empty:
-            return dict.fromkeys(URGENCIES, 0)
-        counts = recs["urgency"].value_counts()
-        return {u: int(counts.get(u, 0)) for u in URGENCIES}
+        counts = figures.recommendation_counts(self.f, code)
+        return {u: counts[u] for u in URGENCIES}
+
+    def recommendation_count(self, code: str | None = None) -> int:
+        """How many recommendations (of `code`, or in all): `figures.recommendation_counts`."""
+        return figures.recommendation_counts(self.f, code)["total"]
 
     def status_counts(self, ids: Iterable[str]) -> dict[str, int]:
         counts = dict.fromkeys([*DECISIONS, STATUS_NOT_GIVEN], 0)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from wbtip_pipeline.presentation import figures
 from wbtip_pipeline.presentation.blocks import (
     Cell,
     Heading,
@@ -34,14 +35,13 @@ from wbtip_pipeline.presentation.disclosure import (
 )
 from wbtip_pipeline.presentation.document import Document
 from wbtip_pipeline.presentation.labels import (
-    GAP_LABELS,
     INDICATOR_LABELS,
     PREVALENCE_CAVEAT,
     SUPPRESSION_CAVEAT,
 )
 from wbtip_pipeline.presentation.render_html import render_html
 from wbtip_pipeline.presentation.render_pdf import SlideOverflowError, render_pdf
-from wbtip_pipeline.presentation.text import is_nan, number_word, pct
+from wbtip_pipeline.presentation.text import number_word
 from wbtip_pipeline.sources.feedback import SHEET
 from wbtip_pipeline.vocab import DECISIONS, DOMAINS, MIN_SHARED_GAP, REGIONAL, URGENCIES
 from wbtip_pipeline.warehouse import write_bytes_atomic
@@ -84,8 +84,7 @@ def _chunks(items: list, size: int) -> list[list]:
 
 
 def _period(facts: PackFacts) -> str:
-    f = facts.f
-    return f"{f.first_year}–{f.last_year}" if f.years else "no statistics on file"
+    return figures.period(facts.f) or "no statistics on file"
 
 
 def title_blocks(facts: PackFacts) -> list:
@@ -93,8 +92,8 @@ def title_blocks(facts: PackFacts) -> list:
     return [
         Paragraph(facts.names.list(facts.codes)),
         Paragraph(
-            f"Statistics {_period(facts)} · {len(facts.recs)} recommendations to validate, agree, "
-            "amend or reject."
+            f"Statistics {_period(facts)} · {facts.recommendation_count()} recommendations to "
+            "validate, agree, amend or reject."
         ),
     ]
 
@@ -138,7 +137,7 @@ def regional_victims_slide(facts: PackFacts) -> Section:
             + [facts.count_cell(cell_id(code, y, "victims_detected")) for y in years]
             + [
                 Cell(
-                    v["verdict"] if v else NOT_REPORTED_TEXT,
+                    v["text"] if v else NOT_REPORTED_TEXT,
                     f"verdict {v['direction'] if v else ''}",
                 )
             ]
@@ -160,12 +159,6 @@ def regional_victims_slide(facts: PackFacts) -> Section:
 def regional_mechanisms_slide(facts: PackFacts) -> Section:
     """Mechanism score share per member and domain, and the share of data not reported."""
     ds = facts.t["mechanism_domain_scores"]
-    gaps = facts.t["data_gap_summary"]
-    not_reported = (
-        dict(zip(gaps["jurisdiction"], gaps["share_not_reported_in_range"], strict=True))
-        if not gaps.empty
-        else {}
-    )
     rows = []
     for code in facts.codes:
         cells = [Cell(facts.names.of(code), "rowhead")]
@@ -174,20 +167,18 @@ def regional_mechanisms_slide(facts: PackFacts) -> Section:
             if r.empty:
                 cells.append(Cell(NOT_REPORTED_TEXT, "num missing"))
                 continue
-            r = r.iloc[0]
-            share = "?" if is_nan(r["score_share"]) else pct(float(r["score_share"]))
-            cells.append(Cell(f"{share} · {int(r['n_known'])}/{int(r['n_items'])}", "num"))
-        share = not_reported.get(code)
-        cells.append(Cell(NOT_REPORTED_TEXT if share is None else pct(float(share)), "num"))
+            cells.append(Cell(figures.domain_share_text(r.iloc[0], short=True), "num"))
+        gap = figures.data_gap(facts.f, code)
+        cells.append(Cell(gap["not_reported_text"] if gap else NOT_REPORTED_TEXT, "num"))
         rows.append(cells)
     t = table(
         ["", *DOMAINS, "Data not reported"],
         rows,
         facts.source_line("mechanism_domain_scores, data_gap_summary"),
         note=(
-            "Each cell: mean score of the known checklist items as a share of the maximum · items "
-            "known / items; ? no item known. Data not reported: indicator, breakdown and year "
-            "combinations without a figure, within the jurisdiction's own years."
+            "Each cell: mean score of the known checklist items as a share of the maximum; ? no "
+            f"item known. {figures.THIN_DOMAIN_NOTE} Data not reported: indicator, breakdown and "
+            f"year combinations without a figure, over the region's years ({_period(facts)})."
         ),
         key="regional-mechanisms",
     )
@@ -205,7 +196,7 @@ def _trend_table(facts: PackFacts, code: str) -> Table | Paragraph:
     ]
     if not rows:
         return Paragraph("No trend on file.", cls="empty")
-    return table(["Indicator", "Direction", "Change"], rows, key=f"trends-{code}")
+    return table(["Indicator", "Verdict", "Estimate"], rows, key=f"trends-{code}")
 
 
 def _gap_items(gaps: list[dict]) -> ListBlock | Paragraph:
@@ -223,21 +214,20 @@ def _gap_items(gaps: list[dict]) -> ListBlock | Paragraph:
 def jurisdiction_slide(facts: PackFacts, code: str) -> Section:
     """One member: key figures of its latest years and trend verdicts beside its main gaps (not
     met first) and how many recommendations of each urgency it is asked to validate."""
-    counts = facts.gap_counts(code)
-    gap_counts = ", ".join(f"{n} {GAP_LABELS[k].lower()}" for k, n in counts.items() if n)
-    figures = facts.key_figures(code, SLIDE_YEARS, SLIDE_INDICATORS)
+    gap_counts = facts.gap_counts_text(code)
+    key_figures = facts.key_figures(code, SLIDE_YEARS, SLIDE_INDICATORS)
     urgencies = " · ".join(f"{u} {n}" for u, n in facts.urgency_counts(code).items())
     slide = _slide(
         "jurisdiction",
         facts.names.of(code),
         _lead(facts.latest_victims(code)),
         Heading("Key figures"),
-        figures or Paragraph("No statistics on file.", cls="empty"),
+        key_figures or Paragraph("No statistics on file.", cls="empty"),
         Heading("Trends over the latest five reported years"),
         _trend_table(facts, code),
         Heading("Main gaps in counter-trafficking mechanisms", id=f"gaps-{code}"),
         _gap_items(facts.top_gaps(code)),
-        Note(f"All checklist items: {gap_counts}.") if gap_counts else None,
+        Note(gap_counts) if gap_counts else None,
         Paragraph(facts.source_line("mechanism_gaps"), cls="source"),
         Heading("Recommendations to validate"),
         Paragraph(urgencies),
@@ -390,7 +380,8 @@ def recommendation_slides(facts: PackFacts, budget: float = REC_SLIDE_BUDGET_MM)
             "table",
             "Recommendations to validate",
             _lead(
-                f"{len(facts.recs)} recommendations, each with a stable id, the evidence it rests "
+                f"{facts.recommendation_count()} recommendations, each with a stable id, the "
+                "evidence it rests "
                 "on and an urgency: urge (an obligation not met), consider (partly met), invite "
                 "(on track). The feedback form lists every id."
             ),

@@ -11,11 +11,13 @@ from pathlib import Path
 import pandas as pd
 
 from wbtip_pipeline.sources.config import load_configs
+from wbtip_pipeline.sources.evidence_registry import read_evidence_registry
 from wbtip_pipeline.sources.mechanisms import load_checklist, read_assessments
 from wbtip_pipeline.sources.readers import read_jurisdiction, sha256_of
 from wbtip_pipeline.transforms.consistency import check_consistency
 from wbtip_pipeline.transforms.data_gaps import compute_data_gaps, summarise_data_gaps
 from wbtip_pipeline.transforms.data_quality import combine_issues, split_valid
+from wbtip_pipeline.transforms.evidence_sources import compute_evidence_sources
 from wbtip_pipeline.transforms.flows import compute_victim_flows
 from wbtip_pipeline.transforms.harmonise import harmonise_statistics
 from wbtip_pipeline.transforms.mechanisms import (
@@ -26,6 +28,7 @@ from wbtip_pipeline.transforms.mechanisms import (
 )
 from wbtip_pipeline.transforms.opportunities import compute_regional_opportunities
 from wbtip_pipeline.transforms.trends import compute_trend_summary, compute_trends
+from wbtip_pipeline.transforms.triangulation import compute_source_triangulation
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ROOT / "data" / "sources"
@@ -66,6 +69,19 @@ def _build_tables() -> dict[str, pd.DataFrame]:
         "us_tip_tiers": pd.read_csv(REFERENCE / "us_tip_tiers.csv", dtype={"source_url": object}),
         "ct_checklist": checklist,
     }
+    tables["us_tip_figures"] = pd.read_csv(
+        REFERENCE / "us_tip_figures.csv",
+        dtype={"qualifier": object, "quote": object, "source_url": object},
+    )
+    tables["source_triangulation"] = compute_source_triangulation(
+        harmonised, tables["us_tip_figures"]
+    )
+    tables["evidence_sources"] = compute_evidence_sources(
+        read_evidence_registry(REFERENCE / "evidence_registry.yaml"),
+        assessments,
+        tables["us_tip_tiers"],
+        tables.get("us_tip_figures"),
+    )
     tables["recommendations"], tables["recommendation_changes"] = recommendations_for(tables)
     return tables
 

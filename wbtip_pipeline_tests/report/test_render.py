@@ -187,8 +187,7 @@ def test_summary_numbers_match_the_tables(report, tables):
         row = region[(region.indicator == indicator) & (region.year == year)].iloc[0]
         assert count_words(int(row.value_low), int(row.value_high), "persons") in summary
     full = region[
-        (region.indicator == "victims_detected")
-        & (region.n_jurisdictions_reporting == REGION.size)
+        (region.indicator == "victims_detected") & (region.n_jurisdictions_reporting == REGION.size)
     ].iloc[-1]
     words = count_words(int(full.value_low), int(full.value_high))
     assert (
@@ -345,6 +344,7 @@ def test_pdf_has_pages_and_every_jurisdiction(report):
 
 
 # --- a real browser ------------------------------------------------------------------------
+
 
 class Chromium:
     """Headless Debian chromium driven over the DevTools protocol on a pipe (no WebDriver, no
@@ -509,4 +509,3 @@ def test_the_report_in_a_real_browser(report):
     assert screenshot.stat().st_size > 20_000
     if os.environ.get("WBTIP_SAVE_DOCS_SCREENSHOT") == "1":
         shutil.copyfile(screenshot, ROOT / "docs" / "report_first_page.png")
-

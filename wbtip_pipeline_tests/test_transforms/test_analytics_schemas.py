@@ -139,6 +139,19 @@ CASES = [
         "direction must follow the slope's interval",
     ),
     (
+        # an interval around 0 reaching far beyond +-10% a year is no clear trend, not stable
+        "trend_summary",
+        lambda d: d["direction"] == "rising",
+        {"direction": "stable", "slope_ci_low": -0.05},
+        "direction must follow the slope's interval",
+    ),
+    (
+        "trend_summary",
+        lambda d: d["direction"] == "rising",
+        {"annual_change_ci_low_pct": 99.0},
+        "annual_change_ci_low_pct must be (exp(slope_ci_low) - 1) * 100",
+    ),
+    (
         "trend_summary",
         lambda d: d["direction"] == "insufficient_data",
         {"reason": None},

@@ -14,7 +14,10 @@ from wbtip_pipeline.transforms.trends import (
     compute_trend_summary,
     compute_trends,
     poisson_slope,
+    trend_direction,
 )
+from wbtip_pipeline.vocab import MAX_CI_WIDTH, STABLE_BAND
+from wbtip_pipeline_tests.report.tables import build_tables
 
 from .frames import REFERENCE, harmonised, population, row
 
@@ -200,9 +203,76 @@ def test_halving_series_is_falling():
 
 
 def test_flat_series_is_stable():
-    s = summary_of({2017: 100, 2018: 104, 2019: 98, 2020: 101, 2021: 99})
+    s = summary_of({2017: 1000, 2018: 1040, 2019: 980, 2020: 1010, 2021: 990})
     assert s["direction"] == "stable"
     assert s["slope_ci_low"] < 0 < s["slope_ci_high"]
+    band = STABLE_BAND * 100
+    assert -band <= s["annual_change_ci_low_pct"] < 0 < s["annual_change_ci_high_pct"] <= band
+
+
+def old_rule(s: pd.Series) -> str:
+    """The verdict before issue 14: any interval containing 0 (and not too wide) was stable."""
+    if s["slope_ci_high"] - s["slope_ci_low"] > MAX_CI_WIDTH:
+        return "insufficient_data"
+    return "rising" if s["slope_ci_low"] > 0 else "falling" if s["slope_ci_high"] < 0 else "stable"
+
+
+def test_a_flat_series_of_small_counts_is_no_clear_trend():
+    # the same shape at a tenth of the counts: its interval reaches beyond +-10% a year
+    s = summary_of({2017: 100, 2018: 104, 2019: 98, 2020: 101, 2021: 99})
+    assert s["annual_change_ci_high_pct"] > STABLE_BAND * 100
+    assert (old_rule(s), s["direction"]) == ("stable", "no_clear_trend")
+
+
+def test_a_rise_of_19_percent_a_year_with_a_wide_interval_is_not_stable():
+    # Serbia's detected victims 2017-2021 (bundled data) with its population: +19% a year, but
+    # the 95% interval runs from just below 0 to +42%. The old rule called that stable.
+    victims = {2017: 21, 2018: 32, 2019: 33, 2020: 38, 2021: 46}
+    h = harmonised([row("SRB", y, v) for y, v in victims.items()])
+    people = {2017: 7020858, 2018: 6982604, 2019: 6945235, 2020: 6899126, 2021: 6834326}
+    pop = population({("SRB", y): n for y, n in people.items()})
+    out = trend_summary_schema.validate(compute_trend_summary(compute_trends(h, pop)))
+    s = out[out["jurisdiction"] == "SRB"].iloc[0]
+    assert old_rule(s) == "stable"
+    assert s["direction"] == "no_clear_trend"
+    assert s["annual_change_pct"] == pytest.approx(18.94, abs=0.01)
+    assert s["annual_change_ci_low_pct"] == pytest.approx(-0.24, abs=0.01)
+    assert s["annual_change_ci_high_pct"] == pytest.approx(41.80, abs=0.01)
+    assert s["annual_change_ci_low_pct"] == pytest.approx((math.exp(s["slope_ci_low"]) - 1) * 100)
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "direction"),
+    [
+        (0.01, 0.30, "rising"),
+        (-0.30, -0.01, "falling"),
+        (math.log(0.95), math.log(1.08), "stable"),
+        (math.log(0.90), math.log(1.10), "stable"),  # the band's ends belong to it
+        (math.log(0.96), math.log(1.47), "no_clear_trend"),  # +19% a year, −4% to +47%
+        (math.log(0.89), math.log(1.05), "no_clear_trend"),
+    ],
+)
+def test_direction_by_the_interval_of_the_yearly_change(low, high, direction):
+    assert trend_direction(low, high) == direction
+
+
+def test_no_bundled_verdict_calls_a_wide_interval_stable():
+    """On the bundled data every series with a slope was called stable by the old rule, or
+    falling; now a stable verdict needs its whole interval within +-10% a year, and Serbia's
+    detected victims (+19% a year, interval −0.2% to +42%) have no clear trend."""
+    summary = build_tables()["trend_summary"]
+    band = STABLE_BAND * 100
+    for r in summary.itertuples(index=False):
+        if r.direction == "stable":
+            assert -band <= r.annual_change_ci_low_pct and r.annual_change_ci_high_pct <= band
+        if r.direction == "no_clear_trend":
+            assert r.annual_change_ci_low_pct <= 0 <= r.annual_change_ci_high_pct
+            assert r.annual_change_ci_low_pct < -band or r.annual_change_ci_high_pct > band
+    srb = summary[(summary.jurisdiction == "SRB") & (summary.indicator == "victims_detected")]
+    s = srb.iloc[0]
+    assert old_rule(s) == "stable"
+    assert s["direction"] == "no_clear_trend"
+    assert round(s["annual_change_pct"]) == 19 and round(s["annual_change_ci_high_pct"]) == 42
 
 
 def test_only_the_five_most_recent_reported_years_count():
@@ -235,7 +305,8 @@ def test_three_exact_years_are_insufficient():
 def test_one_suppressed_year_is_left_out_of_the_fit():
     s = summary_of({2017: 30, 2018: 25, 2019: 20, 2020: 15, 2021: S})
     assert (s["years_used"], s["n_suppressed_years"]) == ("2017,2018,2019,2020", 1)
-    assert s["direction"] in {"falling", "stable"}
+    # four years of small counts: the interval of the fall still reaches above 0
+    assert s["direction"] == "no_clear_trend" and s["annual_change_pct"] < 0
 
 
 def test_overdispersed_small_counts_give_a_too_wide_interval():
@@ -273,3 +344,26 @@ def test_poisson_slope_is_the_maximum_likelihood_estimate():
     slope, se, dispersion = poisson_slope(years, counts, offset)
     assert slope == pytest.approx(best.x[1], abs=1e-5)
     assert se > 0 and dispersion > 0
+
+
+def test_a_breakdown_exceeding_its_total_gives_no_share():
+    # ALB 2021: female 8 + male 5 against a total of 10 (breakdown_exceeds_total); the age
+    # breakdown is consistent and keeps its share; the region pools SRB only for the female share
+    h = harmonised(
+        [
+            row("ALB", 2021, 10),
+            row("ALB", 2021, 8, sex="female"),
+            row("ALB", 2021, 5, sex="male"),
+            row("ALB", 2021, 4, age="child"),
+            row("SRB", 2021, 20),
+            row("SRB", 2021, 10, sex="female"),
+        ]
+    )
+    pop = population({("ALB", 2021): 1_000_000, ("SRB", 2021): 1_000_000})
+    t = trends_schema.validate(compute_trends(h, pop)).set_index(["jurisdiction", "year"])
+    alb, srb, region = t.loc[("ALB", 2021)], t.loc[("SRB", 2021)], t.loc[("WB6", 2021)]
+    assert math.isnan(alb["female_share_low"]) and math.isnan(alb["female_share_high"])
+    assert alb["child_share_low"] == pytest.approx(0.4)
+    assert srb["female_share_low"] == pytest.approx(0.5)
+    assert region["female_share_low"] == pytest.approx(0.5)  # ALB left out of the pool
+    assert region["child_share_low"] == pytest.approx(0.4)

@@ -9,7 +9,7 @@ import pandas as pd
 from wbtip_pipeline.presentation import charts
 from wbtip_pipeline.presentation.blocks import Cell, Note, Paragraph, Section, Table
 from wbtip_pipeline.presentation.disclosure import PRIMARY_TEXT, SECONDARY_TEXT, mask_counts_in_text
-from wbtip_pipeline.presentation.facts import TABLE_NAMES, Facts, safe_href
+from wbtip_pipeline.presentation.facts import TABLE_NAMES, Facts
 from wbtip_pipeline.presentation.labels import INDICATOR_SHORT, STATUS_COLORS, STATUS_LABELS
 from wbtip_pipeline.presentation.outline import Entry, Outline
 from wbtip_pipeline.presentation.text import as_int, as_str, pct, years_text
@@ -255,20 +255,24 @@ def conflict_table(f: Facts, num) -> Table | None:
         "tab-conflicts",
         "Assessments that disagree (same jurisdiction, item and year)",
         f.source_line("mechanism_conflicts"),
-        ["Jurisdiction", "Item", "Year", "Score", "All scores", "Evidence", "Source"],
+        ["Jurisdiction", "Item", "Year", "Score", "All scores", "Evidence", "Published by", "File"],
         [
             [
                 Cell(f.names.of(r.jurisdiction), "rowhead"),
                 Cell(r.item_id),
-                Cell(str(int(r.year))),
+                Cell(f.citations.year_text(r.year)),
                 Cell(str(int(r.score)), "num"),
                 Cell(str(r.conflicting_scores)),
-                Cell(as_str(r.evidence), "small", href=safe_href(r.source_url)),
+                Cell(as_str(r.evidence), "small", href=f.citations.href(r.source_url)),
+                Cell(f.citations.cite(r.source_url).text, "small"),
                 Cell(f"{r.source_file} {r.source_row}", "small"),
             ]
             for r in conflicts.itertuples(index=False)
         ],
         compact=True,
+        note=f.citations.dated_note()
+        if any(f.citations.is_dated(y) for y in conflicts["year"])
+        else "",
     )
 
 
@@ -372,5 +376,57 @@ def build_provenance(f: Facts, entry: Entry, outline: Outline) -> Section:
             col_classes=["", "num"],
             compact=True,
         ),
+        evidence_sites_table(f, num),
     )
     return section
+
+
+SOURCE_TYPE_LABELS = {
+    "government": "government",
+    "international_organisation": "international organisation",
+    "us_government": "US government",
+    "ngo": "NGO",
+    "academic": "academic",
+    "media": "media",
+    "mirror": "copy (mirror)",
+    "unknown": "unknown",
+}
+
+
+def evidence_sites_table(f: Facts, num) -> Table | None:
+    """The web sites the statements were read from, with their publisher and grade."""
+    sources = f.t["evidence_sources"]
+    if sources.empty or "domain" not in sources:
+        return None
+    sites = (
+        sources.assign(domain=sources["domain"].fillna(sources["url"]))
+        .groupby(["domain", "source_type"], dropna=False, sort=True)
+        .agg(
+            publisher=("publisher", "first"),
+            original=("original_publisher", "first"),
+            pages=("url", "size"),
+            statements=("n_statements", "sum"),
+        )
+        .reset_index()
+    )
+    return num.table(
+        "tab-evidence-sources",
+        "Web sites the statements were read from: publisher and grade",
+        f.source_line(
+            "evidence_sources", extra="grades from the evidence registry kept by the analysts"
+        ),
+        ["Site", "Publisher", "Grade", "Copy of", "Pages", "Statements"],
+        [
+            [
+                Cell(str(r.domain), "rowhead small"),
+                Cell(as_str(r.publisher) or "not identified", "small"),
+                Cell(SOURCE_TYPE_LABELS.get(str(r.source_type), str(r.source_type)), "small"),
+                Cell(as_str(r.original), "small"),
+                Cell(str(int(r.pages)), "num"),
+                Cell(f"{int(r.statements):,}", "num"),
+            ]
+            for r in sites.itertuples(index=False)
+        ],
+        col_classes=["", "", "", "", "num", "num"],
+        compact=True,
+    )

@@ -3,7 +3,7 @@ recommendations."""
 
 from __future__ import annotations
 
-from wbtip_pipeline.presentation import charts
+from wbtip_pipeline.presentation import charts, figures
 from wbtip_pipeline.presentation.blocks import Cell, Note, Paragraph, Section
 from wbtip_pipeline.presentation.disclosure import PRIMARY_TEXT, THRESHOLD
 from wbtip_pipeline.presentation.facts import Facts
@@ -24,13 +24,14 @@ def domain_chart(f: Facts, num) -> object | None:
         crow, trow = [], []
         for dom in order:
             r = ds[(ds["jurisdiction"] == code) & (ds["domain"] == dom)]
-            if r.empty or is_nan(r.iloc[0]["score_share"]):
+            if r.empty:
                 crow.append(None)
-                trow.append(f"? 0/{int(r.iloc[0]['n_items'])}" if not r.empty else "")
+                trow.append("")
                 continue
             r = r.iloc[0]
-            crow.append(charts.sequential_color(float(r["score_share"])))
-            trow.append(f"{float(r['score_share']):.0%} {int(r['n_known'])}/{int(r['n_items'])}")
+            share = r["score_share"]
+            crow.append(None if is_nan(share) else charts.sequential_color(float(share)))
+            trow.append(figures.domain_share_text(r, short=True, sep="\n"))
         colors.append(crow)
         texts.append(trow)
     return num.figure(
@@ -42,8 +43,8 @@ def domain_chart(f: Facts, num) -> object | None:
             texts,
             caption=(
                 "Counter-trafficking mechanisms across the region: mean score of the known "
-                "checklist items per domain (as a share of the maximum), with the number of "
-                "items known out of the domain's items; '?' no item known."
+                "checklist items per domain (as a share of the maximum); '?' no item known. "
+                + figures.THIN_DOMAIN_NOTE
             ),
             source=f.source_line(
                 "mechanism_domain_scores",

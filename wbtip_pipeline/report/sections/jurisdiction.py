@@ -57,12 +57,7 @@ def build(f: Facts, entry: Entry, outline: Outline) -> Section:
     section.add(num.heading("Counter-trafficking mechanisms"))
     mech = parts.mechanisms(f, code, num)
     if mech.n_items:
-        section.add(
-            Paragraph(
-                f"Of the {mech.n_items} checklist items, {mech.n_met} are met in law and practice "
-                "by the latest assessment; the others are gaps or unknown, as below."
-            )
-        )
+        section.add(Paragraph(parts.met_sentence(mech)))
     figure = domain_figure_number(f, outline)
     if figure:
         section.add(

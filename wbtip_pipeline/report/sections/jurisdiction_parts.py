@@ -12,20 +12,17 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
-from wbtip_pipeline.presentation import charts
+from wbtip_pipeline.presentation import charts, figures
 from wbtip_pipeline.presentation.blocks import Cell, Figure, Numbering, Table
 from wbtip_pipeline.presentation.disclosure import (
     NOT_REPORTED_TEXT,
     PRIMARY_TEXT,
     cell_id,
-    count_text,
-    count_words,
     mask_counts_in_text,
 )
 from wbtip_pipeline.presentation.facts import CJ_INDICATORS, Facts, safe_href
 from wbtip_pipeline.presentation.labels import (
     AGE_LABELS,
-    DIRECTION_LABELS,
     FORM_LABELS,
     GAP_LABELS,
     INDICATOR_LABELS,
@@ -34,9 +31,9 @@ from wbtip_pipeline.presentation.labels import (
     TIER_CODES,
 )
 from wbtip_pipeline.presentation.text import (
-    as_int,
     as_str,
     is_nan,
+    number_word,
     pct,
     published_rate,
     published_share,
@@ -46,7 +43,7 @@ from wbtip_pipeline.presentation.text import (
     years_text,
 )
 from wbtip_pipeline.report.sections.common import CHAPTER_YEARS
-from wbtip_pipeline.vocab import FORMS, INDICATORS, RANKABLE_COVERAGE
+from wbtip_pipeline.vocab import DATED_AFTER_YEARS, FORMS, INDICATORS, RANKABLE_COVERAGE
 
 
 def pct_change(slope) -> str:
@@ -77,31 +74,22 @@ def intro(f: Facts, code: str, years: list[int]) -> list[str]:
     text = f"{name} reported statistics for {years_text(years)}"
     text += f" (no figures for {years_text(missing)})." if missing else "."
     out.append(text)
-    v_years = f.years_of(code, "victims_detected")
-    if v_years:
-        y = v_years[-1]
-        b = f.bounds(cell_id(code, y, "victims_detected"))
-        words = count_text(0, 0, withheld=True) if b is None else count_words(*b)
-        rate = published_rate(b, f.population.get((code, y)))
+    latest = figures.latest_victims(f, code)
+    if latest:
         out.append(
-            f"In {y}, its latest year, it detected {words}"
-            + (f" ({rate_text(rate)} per 100,000 inhabitants)." if rate else ".")
+            f"In {latest['year']}, its latest year, it detected {latest['words']}"
+            + (f" ({latest['rate']} per 100,000 inhabitants)." if latest["rate"] else ".")
         )
-    ts = f.t["trend_summary"]
-    if not ts.empty:
-        row = ts[(ts["jurisdiction"] == code) & (ts["indicator"] == "victims_detected")]
-        if not row.empty:
-            r = row.iloc[0]
-            if r["direction"] == "insufficient_data":
-                reason = mask_counts_in_text(as_str(r["reason"])) or ""
-                out.append(f"The data cannot tell a direction for detected victims: {reason}.")
-            else:
-                out.append(
-                    f"Detected victims were {r['direction']} over "
-                    f"{as_int(r['first_year'])}–{as_int(r['last_year'])} "
-                    f"(about {signed_pct(r['annual_change_pct'])} a year; 95% interval "
-                    f"{pct_change(r['slope_ci_low'])} to {pct_change(r['slope_ci_high'])})."
-                )
+    verdict = figures.verdict_of(f, code)
+    if verdict is not None:
+        if verdict["direction"] == figures.NO_VERDICT:
+            reason = mask_counts_in_text(verdict["reason"]) or ""
+            out.append(f"The data cannot tell a direction for detected victims: {reason}.")
+        else:
+            out.append(
+                f"Detected victims {verdict['phrase']} over {verdict['window']} "
+                f"({verdict['estimate']}, the 95% interval of the yearly change)."
+            )
     return out
 
 
@@ -168,6 +156,7 @@ def breakdown_table(f: Facts, code: str, num: Numbering) -> Table | None:
         return None
     total_cell = cell_id(code, year, "victims_detected")
     total = f.bounds(total_cell)
+    skipped = []  # (code, year, breakdown) whose parts add up to more than the total
     rows = [
         [
             Cell("Total", "rowhead total"),
@@ -176,17 +165,23 @@ def breakdown_table(f: Facts, code: str, num: Numbering) -> Table | None:
             Cell("100%" if total else NOT_REPORTED_TEXT, "num"),
         ]
     ]
-    for (group, label, _), maker in zip(parts, makers, strict=True):
+    for (group, label, kw), maker in zip(parts, makers, strict=True):
         cid = maker(year)
         if cid not in f.dc.values:
             continue
-        share = published_share(f.bounds(cid), total)
+        breakdown = figures.breakdown_of(kw)
+        if figures.exceeds_total(f, code, year, breakdown):
+            skipped.append((code, year, breakdown))
+            share_text = "not used"
+        else:
+            share = published_share(f.bounds(cid), total)
+            share_text = share_range_text(share) if share else NOT_REPORTED_TEXT
         rows.append(
             [
                 Cell(group, "rowhead"),
                 Cell(label),
                 f.count_cell(cid),
-                Cell(share_range_text(share) if share else NOT_REPORTED_TEXT, "num"),
+                Cell(share_text, "num"),
             ]
         )
     return num.table(
@@ -199,6 +194,7 @@ def breakdown_table(f: Facts, code: str, num: Numbering) -> Table | None:
         note=(
             "Shares are ranges computed from the published counts; categories not reported are "
             "left out (absent is not zero)."
+            + (" " + figures.exceeding_sentence(f, skipped) if skipped else "")
         ),
     )
 
@@ -247,27 +243,15 @@ def series_chart(f: Facts, code: str, years: list[int], num: Numbering) -> Figur
 
 def trend_table(f: Facts, code: str, num: Numbering) -> Table | None:
     """The verdict on each series over its five most recent reported years."""
-    ts = f.t["trend_summary"]
-    if ts.empty:
-        return None
     rows = []
-    for ind in INDICATORS:
-        part = ts[(ts["jurisdiction"] == code) & (ts["indicator"] == ind)]
-        if part.empty:
-            continue
-        r = part.iloc[0]
-        direction = str(r["direction"])
-        change = (
-            NOT_REPORTED_TEXT
-            if is_nan(r["annual_change_pct"]) or direction == "insufficient_data"
-            else f"{signed_pct(r['annual_change_pct'])} "
-            f"({pct_change(r['slope_ci_low'])} to {pct_change(r['slope_ci_high'])})"
-        )
+    for ind, r in figures.trend_rows(f, code):
+        verdict = figures.trend_verdict(r)
+        direction = verdict["direction"]
         rows.append(
             [
                 Cell(INDICATOR_LABELS[ind], "rowhead"),
-                Cell(DIRECTION_LABELS.get(direction, direction), f"verdict verdict-{direction}"),
-                Cell(change, "num"),
+                Cell(verdict["label"], f"verdict verdict-{direction}"),
+                Cell(verdict["estimate"] or NOT_REPORTED_TEXT, "num"),
                 Cell(years_text(int(y) for y in as_str(r["years_window"]).split(",") if y)),
                 Cell(years_text(int(y) for y in as_str(r["years_used"]).split(",") if y)),
                 Cell(mask_counts_in_text(as_str(r["reason"])) or ""),
@@ -282,7 +266,7 @@ def trend_table(f: Facts, code: str, num: Numbering) -> Table | None:
         [
             "Indicator",
             "Verdict",
-            "Change a year (95% interval)",
+            "Estimate: change a year (95% interval)",
             "Window",
             "Exact years used",
             "Why the data cannot tell",
@@ -303,6 +287,8 @@ class Mechanisms:
 
     n_items: int = 0
     n_met: int = 0
+    met_years: list[int] = field(default_factory=list)  # the year of each item met
+    n_met_dated: int = 0  # items met by dated evidence only
     domain_table: Table | None = None
     gap_tables: list[Table] = field(default_factory=list)
     no_evidence: list[str] = field(default_factory=list)
@@ -320,23 +306,17 @@ def _domain_table(f: Facts, code: str, num: Numbering) -> Table | None:
         _o=d["domain"].map(lambda x: order.index(x) if x in order else len(order))
     ).sort_values(["_o", "domain"])
     rows = []
-    for r in d.itertuples(index=False):
-        ranked = int(ds[(ds["domain"] == r.domain) & ds["rankable"].astype(bool)].shape[0])
+    for _, r in d.iterrows():
         rows.append(
             [
-                Cell(str(r.domain), "rowhead"),
-                Cell(str(int(r.n_items)), "num"),
-                Cell(str(int(r.n_known)), "num"),
-                Cell(str(int(r.n_unknown)), "num"),
-                Cell(str(int(r.n_conflict)), "num"),
-                Cell(pct(float(r.coverage_share)), "num"),
-                Cell(
-                    NOT_REPORTED_TEXT
-                    if is_nan(r.mean_score)
-                    else f"{float(r.mean_score):.2f} of 2",
-                    "num",
-                ),
-                Cell("not ranked" if is_nan(r.rank) else f"{int(r.rank)} of {ranked}", "num"),
+                Cell(str(r["domain"]), "rowhead"),
+                Cell(str(int(r["n_items"])), "num"),
+                Cell(str(int(r["n_known"])), "num"),
+                Cell(str(int(r["n_unknown"])), "num"),
+                Cell(str(int(r["n_conflict"])), "num"),
+                Cell(pct(float(r["coverage_share"])), "num"),
+                Cell(figures.domain_score_text(r), "num"),
+                Cell(figures.domain_rank_text(f, r), "num"),
             ]
         )
     return num.table(
@@ -357,7 +337,7 @@ def _domain_table(f: Facts, code: str, num: Numbering) -> Table | None:
         col_classes=["", "num", "num", "num", "num", "num", "num", "num"],
         note=(
             "Unknown items are left out of the mean, never counted as 0; a domain is ranked only "
-            f"with at least {RANKABLE_COVERAGE:.0%} coverage."
+            f"with at least {RANKABLE_COVERAGE:.0%} coverage. {figures.THIN_DOMAIN_NOTE}"
         ),
     )
 
@@ -372,6 +352,9 @@ def mechanisms(f: Facts, code: str, num: Numbering) -> Mechanisms:
         mine = scores["jurisdiction"] == code
         out.n_met = int((mine & (scores["score"] == 2)).sum())
         out.n_items = int(mine.sum())
+        met = scores[mine & (scores["score"] == 2)]["year"].dropna()
+        out.met_years = sorted(int(y) for y in met)
+        out.n_met_dated = sum(f.citations.is_dated(y) for y in out.met_years)
     gaps = f.t["mechanism_gaps"]
     if gaps.empty:
         return out
@@ -386,11 +369,13 @@ def mechanisms(f: Facts, code: str, num: Numbering) -> Mechanisms:
                 Cell(str(r.item_id), "rowhead nowrap"),
                 Cell(str(r.title)),
                 Cell(str(r.domain)),
-                Cell(as_str(as_int(r.year)) if not is_nan(r.year) else NOT_REPORTED_TEXT),
-                Cell(as_str(r.evidence), "small", href=safe_href(r.source_url)),
+                _year_cell(f, r.year),
+                Cell(as_str(r.evidence), "small"),
+                _source_cell(f, r.source_url),
             ]
             for r in part.itertuples(index=False)
         ]
+        dated = any(f.citations.is_dated(y) for y in part["year"])
         out.gap_tables.append(
             num.table(
                 f"tab-{code}-gaps-{gap_type}",
@@ -398,12 +383,14 @@ def mechanisms(f: Facts, code: str, num: Numbering) -> Mechanisms:
                 f.source_line(
                     "mechanism_gaps",
                     extra="evidence from the jurisdiction's assessment against the reference "
-                    "checklist, with its published source (linked)",
+                    "checklist, with the year it describes and its publisher (the original "
+                    "publisher of a copy), linked to the page it was read from",
                 ),
-                ["Item", "What the item asks for", "Domain", "Year", "Evidence"],
+                ["Item", "What the item asks for", "Domain", "Year", "Evidence", "Source"],
                 rows,
-                col_classes=["", "", "", "", "small"],
+                col_classes=["", "", "", "", "small", "small"],
                 compact=True,
+                note=f.citations.dated_note() if dated else "",
             )
         )
     none = g[g["gap_type"] == "no_evidence"].sort_values("item_id")
@@ -411,26 +398,56 @@ def mechanisms(f: Facts, code: str, num: Numbering) -> Mechanisms:
     return out
 
 
+def met_sentence(mech: Mechanisms) -> str:
+    """How many items are met, with the years of the assessments that say so."""
+    if not mech.n_met:
+        return (
+            f"None of the {mech.n_items} checklist items is met in law and practice by its most "
+            "recent assessment; all are gaps or unknown, as below."
+        )
+    years = years_text(mech.met_years)
+    if mech.n_met_dated:
+        years += (
+            f"; {number_word(mech.n_met_dated)} of them dated, from more than "
+            f"{number_word(DATED_AFTER_YEARS)} years before the newest statistics"
+        )
+    verb = "is" if mech.n_met == 1 else "are"
+    return (
+        f"Of the {mech.n_items} checklist items, {mech.n_met} {verb} met in law and practice by "
+        f"their latest assessment ({years}); the others are gaps or unknown, as below."
+    )
+
+
+def _year_cell(f: Facts, year) -> Cell:
+    """The year an assessment describes: "2019", or "dated: 2011" (marked)."""
+    if is_nan(year):
+        return Cell(NOT_REPORTED_TEXT)
+    return Cell(f.citations.year_text(year), "nowrap dated" if f.citations.is_dated(year) else "")
+
+
+def _source_cell(f: Facts, source_url) -> Cell:
+    """Who published the statement, in words, linked to the page it was read from."""
+    cite = f.citations.cite(source_url)
+    return Cell(cite.text, "small weak-source" if cite.weak else "small", href=cite.href)
+
+
 # --- data gaps --------------------------------------------------------------------------
 
 
 def data_gap_sentences(f: Facts, code: str) -> list[str]:
-    summary = f.t["data_gap_summary"]
-    if summary.empty:
+    gap = figures.data_gap(f, code)
+    if gap is None:
         return []
-    row = summary[summary["jurisdiction"] == code]
-    if row.empty:
-        return []
-    r = row.iloc[0]
+    own = f"{as_str(gap['first_year'])}–{as_str(gap['last_year'])}"
     text = (
-        f"{f.names.of(code)} fills {pct(1 - float(r['share_not_reported_in_range']))} of the "
-        "indicator, breakdown and year combinations between its own first and last "
-        f"reported years ({as_str(as_int(r['first_year']))}–{as_str(as_int(r['last_year']))}); "
-        f"{pct(float(r['share_suppressed']))} of the cells it reports are {PRIMARY_TEXT}. "
-        f"It ranks {int(r['rank_worst_first'])} of {len(summary)} from the widest data gap."
+        f"{f.names.of(code)} leaves {gap['not_reported_text']} of the indicator, breakdown and "
+        f"year combinations of the region's years ({figures.period(f)}) not reported, and "
+        f"{gap['in_range_text']} of those between its own first and last reported years "
+        f"({own}); {gap['suppressed_text']} of the cells it reports are {PRIMARY_TEXT}. It "
+        f"ranks {gap['rank']} of {gap['n_ranked']} from the widest data gap."
     )
-    if as_str(r["missing_years"]):
-        missing = (int(float(y)) for y in str(r["missing_years"]).split(",") if y)
+    if gap["missing_years"]:
+        missing = (int(float(y)) for y in gap["missing_years"].split(",") if y)
         text += f" No figure at all for {years_text(missing)}."
     return [text]
 
@@ -523,4 +540,5 @@ def tier_table(f: Facts, code: str, num: Numbering) -> Table | None:
         ["Report year", *years],
         [[Cell("Tier", "rowhead"), *row]],
         compact=True,
+        note=f.citations.sources_of_editions(t),
     )

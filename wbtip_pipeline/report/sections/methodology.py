@@ -11,7 +11,13 @@ from wbtip_pipeline.presentation.outline import Entry, Outline
 from wbtip_pipeline.presentation.text import number_word, pct, plural, years_text
 from wbtip_pipeline.report.sections.common import start
 from wbtip_pipeline.transforms import trends as trend_rules
-from wbtip_pipeline.vocab import INDICATORS, MIN_SHARED_GAP, RANKABLE_COVERAGE
+from wbtip_pipeline.vocab import (
+    DATED_AFTER_YEARS,
+    INDICATORS,
+    MIN_SHARED_GAP,
+    RANKABLE_COVERAGE,
+    SOURCE_WEIGHTS,
+)
 
 
 def member_files(f: Facts) -> dict[str, list[str]]:
@@ -75,8 +81,9 @@ def build(f: Facts, entry: Entry, outline: Outline) -> Section:
             "Reference data: the World Bank population series (SP.POP.TOTL) for rates, the "
             "counter-trafficking checklist (each item tied to the Council of Europe Convention "
             "on Action against Trafficking in Human Beings, the OSCE/ODIHR National Referral "
-            "Mechanisms handbook or EU Directive 2011/36/EU) and the US TIP report tiers"
-            f"{reference}."
+            "Mechanisms handbook or EU Directive 2011/36/EU), the US TIP report tiers and the "
+            "figures its editions state (set beside the national statistics, never merged with "
+            f"them, in {outline.ref('source-triangulation')}){reference}."
         )
     )
 
@@ -135,14 +142,16 @@ def build(f: Facts, entry: Entry, outline: Outline) -> Section:
         num.heading("Mechanism scores"),
         Paragraph(
             "Each checklist item is scored 0 (not met), 1 (partly met) or 2 (met in law and "
-            "practice) from dated evidence with its published source. The latest year assessed "
-            "counts; two sources that disagree for that year are a conflict, listed in "
+            "practice) from dated evidence with its published source. The most recent year "
+            "assessed counts, and the report gives that year with every statement; two sources "
+            "that disagree for that year are a conflict, listed in "
             f"{annex_a} and never averaged. A domain's score is the mean of its known items; "
             "unknown items are left out, never counted as 0, and a domain is ranked across "
             f"jurisdictions only where at least {pct(RANKABLE_COVERAGE)} of its items are "
             f"known. An item that is a gap in at least {MIN_SHARED_GAP} jurisdictions is a "
             "shared gap."
         ),
+        Paragraph(evidence_sources_text(f, outline)),
     )
 
     section.add(
@@ -153,5 +162,50 @@ def build(f: Facts, entry: Entry, outline: Outline) -> Section:
             "monitoring bodies (urge, consider, invite), the evidence rows it rests on and a "
             "priority rank within its jurisdiction; its identifier is stable across refreshes."
         ),
+        Paragraph(
+            "The priority weighs the rule, the number of evidence rows and their age (half "
+            "the weight for every five years behind the most recent year of their table, and "
+            "half again for dated evidence), and the sources of the evidence: a statement read "
+            "from its publisher counts in full, "
+            + ", ".join(
+                f"{SOURCE_LABELS[t]} {SOURCE_WEIGHTS[t]:g}" for t in ("media", "mirror", "unknown")
+            )
+            + "."
+        ),
     )
     return section
+
+
+SOURCE_LABELS = {
+    "media": "a news report of another's findings",
+    "mirror": "a copy of another publisher's document",
+    "unknown": "a site no one has identified",
+}
+
+
+def evidence_sources_text(f: Facts, outline: Outline) -> str:
+    """How the sources of the assessments are graded and when evidence is dated."""
+    sources = f.t["evidence_sources"]
+    text = (
+        "Every statement cites the web page it was read from. Each site is graded by an "
+        "evidence registry that analysts keep: who publishes it and whether it speaks for "
+        "itself or republishes another's document (a mirror); a site the registry does not "
+        "identify is unknown, never guessed. The report cites the original publisher of a "
+        "copy and says so when a statement rests only on a copy or an unidentified site"
+    )
+    if not sources.empty and "source_type" in sources:
+        weak = sources["source_type"].isin(["mirror", "unknown"])
+        n, n_weak = int(sources["n_statements"].sum()), int(sources[weak]["n_statements"].sum())
+        text += (
+            f": {n_weak:,} of the {n:,} statements on file were read from such pages "
+            f"({outline.ref('provenance')} lists the sites)"
+        )
+    text += "."
+    if f.last_year is not None:
+        cutoff = f.last_year - DATED_AFTER_YEARS - 1
+        text += (
+            f" Evidence from {cutoff} or earlier, more than {number_word(DATED_AFTER_YEARS)} "
+            f"years before {f.last_year}, the newest year of the statistics, is marked as dated "
+            f'("dated: {cutoff}") and weighs less in the priorities.'
+        )
+    return text

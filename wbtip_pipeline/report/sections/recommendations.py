@@ -6,6 +6,7 @@ from __future__ import annotations
 from wbtip_pipeline.presentation.blocks import Item, ListBlock, Note, Paragraph, Section
 from wbtip_pipeline.presentation.disclosure import mask_counts_in_text
 from wbtip_pipeline.presentation.facts import Facts
+from wbtip_pipeline.presentation.figures import recommendation_counts
 from wbtip_pipeline.presentation.labels import URGENCY_LABELS, URGENCY_ORDER
 from wbtip_pipeline.presentation.outline import Entry, Outline
 from wbtip_pipeline.presentation.text import as_str
@@ -82,10 +83,11 @@ def build(f: Facts, entry: Entry, outline: Outline) -> Section:
     recs = f.recs()
     if recs.empty:
         return section.add(Note("No recommendations in this run.", "empty"))
-    n_top = int(recs["top_priority"].astype(bool).sum())
+    counts = recommendation_counts(f)
     section.add(
         Paragraph(
-            f"{len(recs)} recommendations, {n_top} of them among the top priorities of their "
+            f"{counts['total']} recommendations, {counts['top']} of them among the top "
+            "priorities of their "
             "jurisdiction. Each has a stable identifier, so that a recommendation can be "
             "followed from one refresh to the next; each names the evidence rows it rests on; "
             "those of the top priorities are set out in full in the chapters and in "

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import textwrap
 
-from wbtip_pipeline.presentation import charts
+from wbtip_pipeline.presentation import charts, figures
 from wbtip_pipeline.presentation.blocks import (
     Cell,
     Figure,
@@ -40,6 +40,7 @@ from wbtip_pipeline.presentation.text import (
     rate_text,
     share_range_text,
     sum_bounds,
+    years_text,
 )
 from wbtip_pipeline.report.sections.common import TABLE_YEARS, start
 from wbtip_pipeline.vocab import FORMS, SPECIAL_COUNTRY_CODES
@@ -375,10 +376,12 @@ def _cj_table(f: Facts, num: Numbering, recent: list[int]) -> Table:
 
 def _breakdown_section(f: Facts, num: Numbering, key, what, parts, caption, chart_parts=None):
     """A range-bar chart of shares and a table of counts, per jurisdiction, for its latest year
-    with the breakdown."""
+    with the breakdown. A breakdown adding up to more than its total gives no share (its counts
+    are shown as published), and a note names it."""
     chart_parts = chart_parts or [p[0] for p in parts]
     labels = {p[0]: p[1] for p in parts}
-    rows, data, texts, table_rows = [], {}, {}, []
+    rows, data, texts, table_rows, years = [], {}, {}, [], []
+    skipped = []  # (code, year, breakdown) whose parts add up to more than the total
     for code in f.codes:
         makers = [
             lambda y, kw=kw, code=code: cell_id(code, y, "victims_detected", **kw)
@@ -389,6 +392,7 @@ def _breakdown_section(f: Facts, num: Numbering, key, what, parts, caption, char
             continue
         row_label = f"{f.names.of(code)} ({year})"
         rows.append(row_label)
+        years.append(year)
         total = f.bounds(cell_id(code, year, "victims_detected"))
         cells = [
             Cell(f.names.of(code), "rowhead"),
@@ -397,14 +401,22 @@ def _breakdown_section(f: Facts, num: Numbering, key, what, parts, caption, char
         ]
         for part, maker in zip(parts, makers, strict=True):
             cid = maker(year)
-            share = published_share(f.bounds(cid), total)
+            breakdown = figures.breakdown_of(part[2])
+            exceeds = figures.exceeds_total(f, code, year, breakdown)
+            share = None if exceeds else published_share(f.bounds(cid), total)
             if part[0] in chart_parts:
                 data[(row_label, labels[part[0]])] = share
-                texts[(row_label, labels[part[0]])] = (
-                    share_range_text(share) if share else f.text(cid)
-                )
+                if exceeds:
+                    texts[(row_label, labels[part[0]])] = "not used: breakdown exceeds total"
+                    skipped.append((code, year, breakdown))
+                else:
+                    texts[(row_label, labels[part[0]])] = (
+                        share_range_text(share) if share else f.text(cid)
+                    )
             cells.append(f.count_cell(cid))
         table_rows.append(cells)
+    if years:  # "latest" always with its year(s): each jurisdiction's is beside its name
+        caption += f" ({years_text(years)}, as given for each jurisdiction)"
     chart = num.figure(
         charts.share_ranges(
             f"fig-{key}",
@@ -427,6 +439,7 @@ def _breakdown_section(f: Facts, num: Numbering, key, what, parts, caption, char
         ["Jurisdiction", "Year", "Total", *[p[1] for p in parts]],
         table_rows,
         col_classes=["", "", "num", *["num"] * len(parts)],
+        note=figures.exceeding_sentence(f, skipped),
     )
     return chart, table
 

@@ -3,6 +3,7 @@ recommendations. Also the key figures of the report's cover page (`cover_figures
 
 from __future__ import annotations
 
+from wbtip_pipeline.presentation import figures
 from wbtip_pipeline.presentation.blocks import (
     KeyFigure,
     KeyFigures,
@@ -17,6 +18,7 @@ from wbtip_pipeline.presentation.disclosure import (
     published_bounds,
 )
 from wbtip_pipeline.presentation.facts import CJ_INDICATORS, Facts
+from wbtip_pipeline.presentation.figures import recommendation_counts
 from wbtip_pipeline.presentation.labels import PREVALENCE_CAVEAT
 from wbtip_pipeline.presentation.outline import Entry, Outline
 from wbtip_pipeline.presentation.text import (
@@ -53,7 +55,17 @@ def summary_sentences(f: Facts, facts: dict | None = None) -> list[str]:
         )
         if "child" in profile and profile["child"]["share"]:
             part += f", and children {share_range_text(profile['child']['share'])}"
-        sentences.append(part + " (pooled over the jurisdictions reporting the breakdown).")
+        skipped = [s for k in ("female", "child") for s in profile.get(k, {}).get("skipped", [])]
+        left_out = ""
+        if skipped:
+            places = [f"{f.names.of(c)}'s {b}" for c, _, b in dict.fromkeys(skipped)]
+            left_out = (
+                f"; {' and '.join(places)} breakdown, which adds up to more than its total, is "
+                "left out"
+            )
+        sentences.append(
+            part + f" (pooled over the jurisdictions reporting the breakdown{left_out})."
+        )
     if "directions" in facts:
         sentences.append(_direction_sentence(f, facts["directions"]))
     sentences.extend(_mechanism_sentences(f))
@@ -89,12 +101,30 @@ def _region_sentence(f: Facts, facts: dict) -> str:
     return first + "."
 
 
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def _direction_sentence(f: Facts, d: dict) -> str:
-    bits = [f"{key} in {f.names.list(d[key])}" for key in ("rising", "falling", "stable") if d[key]]
-    text = (
-        f"Over the {number_word(RECENT_YEARS)} most recent reported years, detected victims were "
-    ) + ("; ".join(bits) if bits else "not clearly rising or falling anywhere")
-    unclear = d["insufficient_data"]
+    """Each verdict on detected victims with the jurisdictions it applies to, each with its
+    estimate: "... showed no clear trend in Serbia (+19% a year, interval −0.2% to +42%)"."""
+
+    def named(code: str) -> str:
+        verdict = figures.verdict_of(f, code)
+        estimate = verdict["estimate"] if verdict else ""
+        return f"{f.names.of(code)} ({estimate})" if estimate else f.names.of(code)
+
+    bits = [
+        f"{verb} in {_and([named(c) for c in d[key]])}"
+        for key, verb in figures.VERDICT_PHRASES.items()
+        if d.get(key)
+    ]
+    text = f"Over the {number_word(RECENT_YEARS)} most recent reported years, " + (
+        "detected victims " + "; ".join(bits)
+        if bits
+        else "no series of detected victims carries a verdict"
+    )
+    unclear = d.get("insufficient_data", [])
     if unclear:
         text += (
             f"; the data of {f.names.list(unclear)} cannot tell a direction (too few exact "
@@ -117,15 +147,24 @@ def _mechanism_sentences(f: Facts) -> list[str]:
             )
             .sort_values()
         )
-        coverage = ds["n_known"].sum() / ds["n_items"].sum() if ds["n_items"].sum() else 0
+        items = ds.groupby("domain")[["n_known", "n_items"]].sum()
+
+        def how_few(domain: str) -> str:
+            """A pooled score resting on few items says how few (`figures.thin_domain`)."""
+            n_known, n_items = (int(v) for v in items.loc[domain])
+            thin = figures.thin_domain(n_known, n_items)
+            return f", {figures.items_known(n_known, n_items, brackets=False)}" if thin else ""
+
+        coverage = figures.checklist_coverage(f) or 0
         if len(by_domain):
             weakest, strongest = by_domain.index[0], by_domain.index[-1]
             out.append(
                 f"Against the {int(ds.groupby('jurisdiction')['n_items'].sum().max())}-item "
                 f"counter-trafficking checklist, the region is weakest in {weakest} (mean "
-                f"score {by_domain.iloc[0] / 2:.0%} of the maximum over the known items) and "
-                f"strongest in {strongest} ({by_domain.iloc[-1] / 2:.0%}); only "
-                f"{coverage:.0%} of the jurisdiction-item pairs have any assessment, and an "
+                f"score {by_domain.iloc[0] / 2:.0%} of the maximum over the known items"
+                f"{how_few(weakest)}) and strongest in {strongest} "
+                f"({by_domain.iloc[-1] / 2:.0%}{how_few(strongest)}); only "
+                f"{pct(coverage)} of the jurisdiction-item pairs have a known score, and an "
                 "unknown item is never counted as 0."
             )
     if not opp.empty:
@@ -165,12 +204,12 @@ def _flow_and_data_sentences(f: Facts) -> list[str]:
             )
         out.append(text)
     summary = f.t["data_gap_summary"]
-    if not summary.empty:
-        worst = summary.sort_values("rank_worst_first").iloc[0]
+    worst = figures.widest_data_gap(f)
+    if worst is not None:
         out.append(
-            f"Data gaps remain wide: {f.names.of(worst['jurisdiction'])} reports the least "
-            f"({pct(float(worst['share_not_reported']))} of indicator, breakdown and year "
-            "combinations not reported), and between "
+            f"Data gaps remain wide: {f.names.of(worst)} reports the least "
+            f"({figures.data_gap(f, worst)['not_reported_text']} of indicator, breakdown and "
+            "year combinations not reported), and between "
             f"{pct(float(summary['share_suppressed'].min()))} and "
             f"{pct(float(summary['share_suppressed'].max()))} of the cells each "
             f"jurisdiction reports are {PRIMARY_TEXT}."
@@ -200,9 +239,9 @@ def _reporting_words(f: Facts, reporting: list[str]) -> str:
 def cover_figures(f: Facts, facts: dict | None = None) -> KeyFigures | None:
     """Up to three figures for the cover, each with what it counts (None when there is none)."""
     facts = f.summary_facts() if facts is None else facts
-    figures = []
+    shown = []
     if "latest_victims" in facts:
-        figures.append(
+        shown.append(
             KeyFigure(
                 bounds_text(published_bounds(*facts["latest_victims"])),
                 f"victims detected in {facts['latest_year']} by "
@@ -212,7 +251,7 @@ def cover_figures(f: Facts, facts: dict | None = None) -> KeyFigures | None:
             )
         )
     if "persons_convicted" in facts:
-        figures.append(
+        shown.append(
             KeyFigure(
                 bounds_text(published_bounds(*facts["persons_convicted"]["bounds"])),
                 f"persons convicted of trafficking in {facts['latest_year']} "
@@ -220,17 +259,16 @@ def cover_figures(f: Facts, facts: dict | None = None) -> KeyFigures | None:
                 count=True,
             )
         )
-    recs = f.recs()
-    if not recs.empty:
-        urgent = int((recs["urgency"] == "urge").sum())
-        figures.append(
+    counts = recommendation_counts(f)
+    if counts["total"]:
+        shown.append(
             KeyFigure(
-                f"{len(recs):,}",
-                f"recommendations, {urgent} of them urgent, each tied to its evidence",
+                f"{counts['total']:,}",
+                f"recommendations, {counts['urge']} of them urgent, each tied to its evidence",
                 count=False,
             )
         )
-    return KeyFigures(figures) if figures else None
+    return KeyFigures(shown) if shown else None
 
 
 def build(f: Facts, entry: Entry, outline: Outline) -> Section:

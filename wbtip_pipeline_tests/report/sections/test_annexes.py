@@ -213,6 +213,7 @@ def test_provenance_lists_every_source_file(annexes):
         ("B.1", "tab-run"),
         ("B.2", "tab-provenance"),
         ("B.3", "tab-tables-read"),
+        ("B.4", "tab-evidence-sources"),
     ]
     run = table(prov, "tab-run")
     assert [[c.text for c in r] for r in run.rows] == [

@@ -12,6 +12,7 @@ import pytest
 from wbtip_pipeline.presentation.disclosure import cell_id, small_count_cells
 from wbtip_pipeline.presentation.facts import Facts
 from wbtip_pipeline.presentation.outline import report_outline
+from wbtip_pipeline.presentation.text import pct, years_text
 from wbtip_pipeline.region import BUNDLED_CONFIG_DIR, build_region
 from wbtip_pipeline.report.sections import jurisdiction
 from wbtip_pipeline.report.sections.jurisdiction_parts import pct_change
@@ -139,10 +140,16 @@ def test_mechanisms_count_the_items_met_and_point_to_the_regional_chart(bundled)
         mine = scores[scores["jurisdiction"] == code]
         met = int((mine["score"] == 2).sum())
         text = paragraphs(section)
-        assert (
-            f"Of the {len(mine)} checklist items, {met} are met in law and practice by the "
-            "latest assessment; the others are gaps or unknown, as below."
-        ) in text
+        # "latest" with its years: those of the assessments that find the items met
+        years = years_text(sorted(int(y) for y in mine[mine["score"] == 2]["year"]))
+        assert any(
+            t.startswith(
+                f"Of the {len(mine)} checklist items, {met} are met in law and practice by "
+                f"their latest assessment ({years}"
+            )
+            and t.endswith("); the others are gaps or unknown, as below.")
+            for t in text
+        )
         assert (
             f"Figure {coop}.1 (section {coop}) compares the domain scores across the region."
         ) in text
@@ -191,8 +198,10 @@ def test_the_words_of_the_old_chapter(bundled):
         lists = [b for b in section.blocks if b.kind == "list" and b.style == "recs"]
         assert len(lists) == 1 and len(lists[0].items) == top
         summary = facts.t["data_gap_summary"]
+        gap = summary[summary["jurisdiction"] == code].iloc[0]
         assert any(
-            t.startswith(f"{name} fills ") and f" of {len(summary)} from the widest data gap" in t
+            t.startswith(f"{name} leaves {pct(gap['share_not_reported'])} of the indicator")
+            and f" of {len(summary)} from the widest data gap" in t
             for t in text
         )
         for t in texts(section):
@@ -298,14 +307,14 @@ def test_a_falling_trend_and_a_member_without_tiers():
     section = jurisdiction.build(facts, outline.chapter("SRB"), outline)
     text = paragraphs(section)
     assert (
-        "Detected victims were falling over 2016–2020 (about −12% a year; 95% interval "
-        f"{pct_change(-0.3)} to {pct_change(-0.02)})."
+        "Detected victims were falling over 2016–2020 (−12% a year, interval "
+        f"{pct_change(-0.3)} to {pct_change(-0.02)}, the 95% interval of the yearly change)."
     ) in text
     trends = table(section, "tab-SRB-trends")
     assert [c.text for c in trends.rows[0]][:5] == [
         "Victims detected",
         "falling",
-        "−12% (−26% to −2%)",
+        "−12% a year, interval −26% to −2%",
         "2016–2020",
         "2016–2017, 2019–2020",
     ]
