@@ -3,11 +3,8 @@ member and a `WB7` region row, with no code change."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
-from wbtip_pipeline.region import BUNDLED_CONFIG_DIR, build_region
 from wbtip_pipeline.schemas.analytics import (
     data_gap_summary_schema,
     data_gaps_schema,
@@ -18,20 +15,14 @@ from wbtip_pipeline.schemas.analytics import (
 from wbtip_pipeline.transforms.data_gaps import compute_data_gaps, summarise_data_gaps
 from wbtip_pipeline.transforms.flows import compute_victim_flows
 from wbtip_pipeline.transforms.trends import compute_trend_summary, compute_trends
+from wbtip_pipeline_tests.regions import seven_member_region
 from wbtip_pipeline_tests.test_transforms.frames import harmonised, population, row
 
 
 @pytest.fixture
 def seven(tmp_path):
     """The bundled configs plus Quuxland (QQQ), a copy of Albania's."""
-    for path in BUNDLED_CONFIG_DIR.glob("*.yaml"):
-        shutil.copy(path, tmp_path / path.name)
-    text = (BUNDLED_CONFIG_DIR / "ALB.yaml").read_text(encoding="utf-8")
-    text = text.replace("jurisdiction: ALB", "jurisdiction: QQQ").replace(
-        "name: Albania", "name: Quuxland"
-    )
-    (tmp_path / "QQQ.yaml").write_text(text, encoding="utf-8")
-    return build_region(tmp_path)
+    return seven_member_region(tmp_path)
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ hand-made frames, and for a region of seven members."""
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -14,8 +12,8 @@ from wbtip_pipeline.presentation.blocks import Section
 from wbtip_pipeline.presentation.disclosure import PRIMARY_TEXT, small_count_cells
 from wbtip_pipeline.presentation.facts import TABLE_NAMES, Facts
 from wbtip_pipeline.presentation.outline import report_outline
-from wbtip_pipeline.region import BUNDLED_CONFIG_DIR, build_region
 from wbtip_pipeline.report.sections.annexes import build_provenance, build_quality
+from wbtip_pipeline_tests.regions import seven_member_region
 from wbtip_pipeline_tests.report.tables import build_tables, provenance
 
 PROVENANCE = {"run_id": "t", "code_version": "0", "source_files": {}, "generated_at": "2026-01-01"}
@@ -238,17 +236,6 @@ def test_provenance_tables_read(tables):
 
 
 # --- a region of seven ----------------------------------------------------------------------
-
-
-def seven_member_region(tmp_path: Path):
-    for path in BUNDLED_CONFIG_DIR.glob("*.yaml"):
-        shutil.copy(path, tmp_path / path.name)
-    text = (BUNDLED_CONFIG_DIR / "ALB.yaml").read_text(encoding="utf-8")
-    text = text.replace("jurisdiction: ALB", "jurisdiction: QQQ").replace(
-        "name: Albania", "name: Quuxland"
-    )
-    (tmp_path / "QQQ.yaml").write_text(text, encoding="utf-8")
-    return build_region(tmp_path)
 
 
 def test_a_seventh_member(tables, tmp_path):

@@ -4,8 +4,6 @@ empty tables, and for a region of seven members."""
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
@@ -13,10 +11,10 @@ from wbtip_pipeline.presentation.blocks import Section
 from wbtip_pipeline.presentation.disclosure import PRIMARY_TEXT, SECONDARY_TEXT
 from wbtip_pipeline.presentation.facts import Facts
 from wbtip_pipeline.presentation.outline import report_outline
-from wbtip_pipeline.region import BUNDLED_CONFIG_DIR, build_region
 from wbtip_pipeline.report.sections.methodology import build
 from wbtip_pipeline.transforms import trends as trend_rules
 from wbtip_pipeline.vocab import MIN_SHARED_GAP
+from wbtip_pipeline_tests.regions import seven_member_region
 from wbtip_pipeline_tests.report.tables import build_tables, provenance
 
 PROVENANCE = {"run_id": "t", "code_version": "0", "source_files": {}, "generated_at": "2026-01-01"}
@@ -116,17 +114,6 @@ def test_empty_tables_and_no_provenance(tables):
     assert "most recent reported years. A verdict" in text  # no method: no dangling colon
     # no reference files: the sentence ends without a count of them
     assert f"never merged with them, in {report_outline().ref('source-triangulation')})." in text
-
-
-def seven_member_region(tmp_path: Path):
-    for path in BUNDLED_CONFIG_DIR.glob("*.yaml"):
-        shutil.copy(path, tmp_path / path.name)
-    text = (BUNDLED_CONFIG_DIR / "ALB.yaml").read_text(encoding="utf-8")
-    text = text.replace("jurisdiction: ALB", "jurisdiction: QQQ").replace(
-        "name: Albania", "name: Quuxland"
-    )
-    (tmp_path / "QQQ.yaml").write_text(text, encoding="utf-8")
-    return build_region(tmp_path)
 
 
 def test_a_seventh_member(tables, tmp_path):

@@ -4,8 +4,6 @@ a region of seven members."""
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -14,9 +12,9 @@ from wbtip_pipeline.presentation.blocks import Section
 from wbtip_pipeline.presentation.facts import Facts
 from wbtip_pipeline.presentation.labels import URGENCY_LABELS, URGENCY_ORDER
 from wbtip_pipeline.presentation.outline import report_outline
-from wbtip_pipeline.region import BUNDLED_CONFIG_DIR, build_region
 from wbtip_pipeline.report.sections.recommendations import build, published_recommendations
 from wbtip_pipeline.vocab import REGIONAL
+from wbtip_pipeline_tests.regions import seven_member_region
 from wbtip_pipeline_tests.report.tables import build_tables
 
 PROVENANCE = {"run_id": "t", "code_version": "0", "source_files": {}, "generated_at": "2026-01-01"}
@@ -165,17 +163,6 @@ def test_missing_and_empty_tables(tables):
         ("note", "empty", "No recommendations in this run.")
     ]
     assert published_recommendations(f) == []
-
-
-def seven_member_region(tmp_path: Path):
-    for path in BUNDLED_CONFIG_DIR.glob("*.yaml"):
-        shutil.copy(path, tmp_path / path.name)
-    text = (BUNDLED_CONFIG_DIR / "ALB.yaml").read_text(encoding="utf-8")
-    text = text.replace("jurisdiction: ALB", "jurisdiction: QQQ").replace(
-        "name: Albania", "name: Quuxland"
-    )
-    (tmp_path / "QQQ.yaml").write_text(text, encoding="utf-8")
-    return build_region(tmp_path)
 
 
 def test_a_seventh_member(tables, tmp_path):

@@ -5,7 +5,6 @@ a region of seven members."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -20,9 +19,10 @@ from wbtip_pipeline.presentation.disclosure import (
 from wbtip_pipeline.presentation.facts import Facts
 from wbtip_pipeline.presentation.labels import PREVALENCE_CAVEAT
 from wbtip_pipeline.presentation.outline import report_outline
-from wbtip_pipeline.region import BUNDLED_CONFIG_DIR, build_region, load_region
+from wbtip_pipeline.region import load_region
 from wbtip_pipeline.report.sections import regional
 from wbtip_pipeline.transforms.trends import compute_trends
+from wbtip_pipeline_tests.regions import seven_member_region
 from wbtip_pipeline_tests.report.tables import build_tables
 from wbtip_pipeline_tests.test_transforms.frames import harmonised, population, row
 
@@ -284,14 +284,7 @@ def test_hand_made_tables():
 @pytest.fixture(scope="module")
 def seven(tmp_path_factory):
     folder: Path = tmp_path_factory.mktemp("configs")
-    for path in BUNDLED_CONFIG_DIR.glob("*.yaml"):
-        shutil.copy(path, folder / path.name)
-    text = (BUNDLED_CONFIG_DIR / "ALB.yaml").read_text(encoding="utf-8")
-    text = text.replace("jurisdiction: ALB", "jurisdiction: QQQ").replace(
-        "name: Albania", "name: Quuxland"
-    )
-    (folder / "QQQ.yaml").write_text(text, encoding="utf-8")
-    region = build_region(folder)
+    region = seven_member_region(folder)
     assert region.size == 7 and region.code == "WB7"
     return region
 
