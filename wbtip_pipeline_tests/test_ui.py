@@ -36,6 +36,7 @@ import yaml
 
 from wbtip_pipeline.assets import ANALYTICS, HARMONISED, REPORTING, SOURCES
 from wbtip_pipeline.definitions import build_definitions
+from wbtip_pipeline_tests.browser import HEADLESS
 from wbtip_pipeline_tests.conftest import BUNDLED_SOURCES, REFERENCE, ROOT, settings_for
 from wbtip_pipeline_tests.test_deploy import DEPLOY, pg_env, pg_url, postgres_database
 
@@ -429,15 +430,7 @@ def chromium(url: str, *args: str, window: tuple[int, int], timeout: float = 60)
     with tempfile.TemporaryDirectory(prefix="wbtip-chromium-") as profile:
         command = [
             CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
+            *HEADLESS,
             f"--user-data-dir={profile}",
             f"--window-size={window[0]},{window[1]}",
             "--virtual-time-budget=15000",

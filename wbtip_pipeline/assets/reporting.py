@@ -20,6 +20,7 @@ from wbtip_pipeline.assets.versions import (
 )
 from wbtip_pipeline.assets.workshop import FEEDBACK_ASSET, feedback_for
 from wbtip_pipeline.dictionary import render_dictionary
+from wbtip_pipeline.presentation.facts import TABLE_NAMES
 from wbtip_pipeline.resources import PipelinePaths, WarehouseResource
 from wbtip_pipeline.schemas.recommendations import RECOMMENDATION_SCHEMAS
 from wbtip_pipeline.schemas.registry import table_schemas
@@ -122,13 +123,8 @@ def recommendations(context: dg.AssetExecutionContext, warehouse: WarehouseResou
 
 SOURCE_KEYS = [a.key for a in (*raw_assets.values(), *assessment_assets.values())]
 
-REPORT_TABLES = [
-    "harmonised_statistics", "data_quality_issues", "trends", "trend_summary", "victim_flows",
-    "mechanism_scores", "mechanism_domain_scores", "mechanism_gaps", "mechanism_conflicts",
-    "data_gaps", "data_gap_summary", "regional_opportunities", "us_tip_tiers", "ct_checklist",
-    "recommendations", "recommendation_changes", "recommendation_status",
-    "us_tip_figures", "source_triangulation", "evidence_sources",
-]  # fmt: skip
+# the final report and the pack read every table the presentation layer knows
+REPORT_TABLES = list(TABLE_NAMES)
 
 
 def release() -> str:

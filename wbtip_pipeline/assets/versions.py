@@ -183,12 +183,20 @@ def fingerprint(
     return _digest({"code": code, "files": dict(files), "parents": dict(parents)})[:24]
 
 
-def recorded_version(instance: dg.DagsterInstance, key: dg.AssetKey) -> str | None:
-    """The data version of the asset's latest materialisation (None: never materialised)."""
-    event = instance.get_latest_materialization_event(key)
-    if event is None or event.asset_materialization is None:
-        return None
-    return event.asset_materialization.tags.get("dagster/data_version")
+def recorded_versions(
+    instance: dg.DagsterInstance, keys: Iterable[dg.AssetKey]
+) -> dict[dg.AssetKey, str | None]:
+    """The data version of each asset's latest materialisation (None: never materialised),
+    in one query."""
+    events = instance.get_latest_materialization_events(list(keys))
+    return {
+        key: (
+            event.asset_materialization.tags.get("dagster/data_version")
+            if event is not None and event.asset_materialization is not None
+            else None
+        )
+        for key, event in events.items()
+    }  # an asset never materialised may be absent: read with .get
 
 
 def data_version(
@@ -203,10 +211,9 @@ def data_version(
     key = key or context.asset_key
     name = key.to_user_string()
     reader = external_inputs().get(name) if paths is not None else None
-    parents = {
-        parent.to_user_string(): recorded_version(context.instance, parent)
-        for parent in sorted(context.assets_def.asset_deps.get(key, ()))
-    }
+    deps = sorted(context.assets_def.asset_deps.get(key, ()))
+    recorded = recorded_versions(context.instance, deps)
+    parents = {parent.to_user_string(): recorded.get(parent) for parent in deps}
     code = context.assets_def.code_versions_by_key.get(key)
     return dg.DataVersion(fingerprint(code, reader(paths) if reader else {}, parents))
 
@@ -227,17 +234,11 @@ def stale_assets(instance: dg.DagsterInstance, graph, paths) -> dict[dg.AssetKey
     """{asset: why it must be materialised} for every asset whose recorded version differs
     from the one it would get now."""
     expected = expected_versions(graph, paths)
-    records = instance.get_latest_materialization_events(list(expected))
+    recorded = recorded_versions(instance, expected)
     stale = {}
     for key, version in expected.items():
-        event = records.get(key)
-        recorded = (
-            event.asset_materialization.tags.get("dagster/data_version")
-            if event is not None and event.asset_materialization is not None
-            else None
-        )
-        if recorded is None:
+        if recorded.get(key) is None:
             stale[key] = "never materialised"
-        elif recorded != version:
+        elif recorded[key] != version:
             stale[key] = "inputs or code changed"
     return stale

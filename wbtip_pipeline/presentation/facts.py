@@ -42,6 +42,7 @@ from wbtip_pipeline.presentation.text import (
     as_str,
     is_nan,
     pct,
+    published_rate,
     published_share,
     rate_text,
     share_range_text,
@@ -135,6 +136,15 @@ class Facts:
     def bounds(self, cell):
         self.shown.add(cell)
         return self.dc.bounds(cell)
+
+    def victim_rate(self, code: str, year: int) -> tuple[float, float] | None:
+        """Victims detected per 100,000 inhabitants, from the published bounds (None: no count
+        shown or no population)."""
+        bounds = self.bounds(cell_id(code, year, "victims_detected"))
+        return published_rate(bounds, self.population.get((code, year)))
+
+    def rate_cell(self, code: str, year: int) -> Cell:
+        return Cell(rate_text(self.victim_rate(code, year)), "num")
 
     def chart_bounds(self, cell):
         """Bounds for a chart: (low, high), 'withheld' or None (not reported)."""

@@ -26,7 +26,6 @@ from wbtip_pipeline.presentation.text import (
     as_str,
     is_nan,
     pct,
-    published_rate,
     rate_text,
     signed_pct,
 )
@@ -138,7 +137,7 @@ def latest_victims(f: Facts, code: str) -> dict | None:
         return None
     year = years[-1]
     bounds = f.bounds(cell_id(code, year, "victims_detected"))
-    rate = published_rate(bounds, f.population.get((code, year)))
+    rate = f.victim_rate(code, year)
     return {
         "year": year,
         "bounds": bounds,

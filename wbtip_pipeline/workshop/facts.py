@@ -34,8 +34,6 @@ from wbtip_pipeline.presentation.text import (
     as_str,
     is_nan,
     pct,
-    published_rate,
-    rate_text,
 )
 from wbtip_pipeline.region import Region
 from wbtip_pipeline.transforms.recommendation_status import status_by_id
@@ -127,8 +125,7 @@ class PackFacts:
         return self.f.years_of(code)
 
     def rate_cell(self, code: str, year: int) -> Cell:
-        bounds = self.f.bounds(cell_id(code, year, "victims_detected"))
-        return Cell(rate_text(published_rate(bounds, self.f.population.get((code, year)))), "num")
+        return self.f.rate_cell(code, year)
 
     def source_line(self, tables: str, code: str | None = None, years: Iterable[int] = ()) -> str:
         """'Source: warehouse tables a, b, from <files> (SHA-256 in Annex B of the report).'"""

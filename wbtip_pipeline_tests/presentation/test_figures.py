@@ -30,10 +30,9 @@ from wbtip_pipeline.vocab import MIN_DOMAIN_ITEMS, RANKABLE_COVERAGE, REGIONAL, 
 from wbtip_pipeline.workshop.briefs import build_brief
 from wbtip_pipeline.workshop.facts import PackFacts
 from wbtip_pipeline.workshop.slides import build_slides
-from wbtip_pipeline_tests.report.tables import build_tables
+from wbtip_pipeline_tests.report.tables import PROVENANCE, build_tables
 from wbtip_pipeline_tests.test_transforms.frames import harmonised, row
 
-PROVENANCE = {"run_id": "t", "code_version": "0", "source_files": {}, "generated_at": "2026-01-01"}
 LATEST_REPORT = re.compile(r"In (\d{4}), its latest year, it detected (.+?)(?: \((.+)\))?\.$")
 LATEST_PACK = re.compile(r"In (\d{4}), its latest year, (.+?) were detected(?: \((.+)\))?\.")
 

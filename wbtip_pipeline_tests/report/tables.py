@@ -134,6 +134,10 @@ def hand_made_recommendations(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataF
     return recs, changes.assign(change="new")
 
 
+# the provenance of a run that read no file: for tests of a section on its own
+PROVENANCE = {"run_id": "t", "code_version": "0", "source_files": {}, "generated_at": "2026-01-01"}
+
+
 def provenance() -> dict:
     files = sorted(p for p in SOURCES.rglob("*") if p.is_file())
     files += sorted(REFERENCE.glob("*.csv"))

@@ -26,12 +26,11 @@ from wbtip_pipeline.transforms.mechanisms import (
     compute_mechanism_scores,
 )
 from wbtip_pipeline.transforms.recommendations import compute_recommendations, load_rules
-from wbtip_pipeline_tests.report.tables import build_tables, provenance
+from wbtip_pipeline_tests.report.tables import PROVENANCE, build_tables, provenance
 from wbtip_pipeline_tests.test_transforms.frames import harmonised, row
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "data" / "reference"
-PROVENANCE = {"run_id": "t", "code_version": "0", "source_files": {}, "generated_at": "2026-01-01"}
 
 STATE = "https://www.state.gov/reports/2021-trafficking-in-persons-report/albania/"
 COPY = "https://www.ecoi.net/en/document/1133722.html"

@@ -39,6 +39,7 @@ from wbtip_pipeline.report.render import (
     render_report,
 )
 from wbtip_pipeline.sources.mechanisms import load_checklist
+from wbtip_pipeline_tests.browser import CHROMIUM, HEADLESS
 from wbtip_pipeline_tests.report.tables import (
     REFERENCE,
     ROOT,
@@ -48,7 +49,6 @@ from wbtip_pipeline_tests.report.tables import (
 )
 
 REGION = load_region()
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SECTIONS = [entry.id for entry in report_outline(REGION)]
 KOSOVO_FOOTNOTE = REGION.footnotes["XKX"]
 INJECTED = "<script>alert(1)</script>{{ 7*7 }}"
@@ -360,9 +360,7 @@ class Chromium:
             os.dup2(w, 4)
 
         args = [
-            CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-            "--no-first-run", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--hide-scrollbars", f"--user-data-dir={profile}",
+            CHROMIUM, *HEADLESS, f"--user-data-dir={profile}",
             "--remote-debugging-pipe", "about:blank",
         ]  # fmt: skip
         self.process = subprocess.Popen(

@@ -46,6 +46,7 @@ from wbtip_pipeline.workshop.pack import (
     render_briefs,
     render_workshop_pack,
 )
+from wbtip_pipeline_tests.browser import HEADLESS
 from wbtip_pipeline_tests.report.tables import build_tables
 
 PACK_TABLES = (
@@ -418,15 +419,7 @@ def chromium(url: str, *args: str, window: tuple[int, int] = WINDOW) -> tuple[st
     with tempfile.TemporaryDirectory(prefix="wbtip-chromium-") as profile:
         command = [
             CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
+            *HEADLESS,
             f"--user-data-dir={profile}",
             f"--window-size={window[0]},{window[1]}",
             "--virtual-time-budget=5000",

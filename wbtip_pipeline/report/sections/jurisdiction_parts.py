@@ -35,9 +35,7 @@ from wbtip_pipeline.presentation.text import (
     is_nan,
     number_word,
     pct,
-    published_rate,
     published_share,
-    rate_text,
     share_range_text,
     signed_pct,
     years_text,
@@ -109,18 +107,7 @@ def key_table(f: Facts, code: str, years: list[int], num: Numbering) -> Table | 
     ]
     rows.append(
         [Cell("Victims per 100,000 inhabitants", "rowhead note")]
-        + [
-            Cell(
-                rate_text(
-                    published_rate(
-                        f.bounds(cell_id(code, y, "victims_detected")),
-                        f.population.get((code, y)),
-                    )
-                ),
-                "num",
-            )
-            for y in recent
-        ]
+        + [f.rate_cell(code, y) for y in recent]
     )
     return num.table(
         f"tab-{code}-key",

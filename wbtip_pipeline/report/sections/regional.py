@@ -35,9 +35,7 @@ from wbtip_pipeline.presentation.labels import (
 from wbtip_pipeline.presentation.outline import Entry, Outline
 from wbtip_pipeline.presentation.text import (
     number_word,
-    published_rate,
     published_share,
-    rate_text,
     share_range_text,
     sum_bounds,
     years_text,
@@ -250,12 +248,7 @@ def _jurisdiction_chart(f: Facts, num: Numbering) -> Figure:
 def _rate_chart(f: Facts, num: Numbering, years: list[int]) -> Figure:
     series = {}
     for code in f.codes:
-        data = {
-            y: published_rate(
-                f.bounds(cell_id(code, y, "victims_detected")), f.population.get((code, y))
-            )
-            for y in years
-        }
+        data = {y: f.victim_rate(code, y) for y in years}
         series[f.names.of(code)] = {y: b for y, b in data.items() if b is not None}
     colors = {f.names.of(c): charts.PALETTE[i % len(charts.PALETTE)] for i, c in enumerate(f.codes)}
     return num.figure(
@@ -285,18 +278,7 @@ def _rowhead(f: Facts, code: str) -> Cell:
 def _rate_table(f: Facts, num: Numbering, recent: list[int]) -> Table:
     rows = []
     for code in [*f.codes, f.region.code]:
-        cells = [
-            Cell(
-                rate_text(
-                    published_rate(
-                        f.bounds(cell_id(code, y, "victims_detected")),
-                        f.population.get((code, y)),
-                    )
-                ),
-                "num",
-            )
-            for y in recent
-        ]
+        cells = [f.rate_cell(code, y) for y in recent]
         rows.append([_rowhead(f, code), *cells])
     return num.table(
         "tab-rates",

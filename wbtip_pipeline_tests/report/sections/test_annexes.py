@@ -14,9 +14,7 @@ from wbtip_pipeline.presentation.facts import TABLE_NAMES, Facts
 from wbtip_pipeline.presentation.outline import report_outline
 from wbtip_pipeline.report.sections.annexes import build_provenance, build_quality
 from wbtip_pipeline_tests.regions import seven_member_region
-from wbtip_pipeline_tests.report.tables import build_tables, provenance
-
-PROVENANCE = {"run_id": "t", "code_version": "0", "source_files": {}, "generated_at": "2026-01-01"}
+from wbtip_pipeline_tests.report.tables import PROVENANCE, build_tables, provenance
 
 
 def texts(section: Section) -> list[str]:

@@ -16,10 +16,9 @@ from wbtip_pipeline.presentation.text import pct, years_text
 from wbtip_pipeline.region import BUNDLED_CONFIG_DIR, build_region
 from wbtip_pipeline.report.sections import jurisdiction
 from wbtip_pipeline.report.sections.jurisdiction_parts import pct_change
-from wbtip_pipeline_tests.report.tables import build_tables
+from wbtip_pipeline_tests.report.tables import PROVENANCE, build_tables
 from wbtip_pipeline_tests.test_transforms.frames import harmonised, row
 
-PROVENANCE = {"run_id": "t", "code_version": "0", "source_files": {}, "generated_at": "2026-01-01"}
 PARTS = (
     "Key figures",
     "Trends",

@@ -15,9 +15,8 @@ from wbtip_pipeline.report.sections.methodology import build
 from wbtip_pipeline.transforms import trends as trend_rules
 from wbtip_pipeline.vocab import MIN_SHARED_GAP
 from wbtip_pipeline_tests.regions import seven_member_region
-from wbtip_pipeline_tests.report.tables import build_tables, provenance
+from wbtip_pipeline_tests.report.tables import PROVENANCE, build_tables, provenance
 
-PROVENANCE = {"run_id": "t", "code_version": "0", "source_files": {}, "generated_at": "2026-01-01"}
 SECTION = "methodology"
 TITLES = [
     "Sources",

@@ -15,9 +15,8 @@ from wbtip_pipeline.presentation.outline import report_outline
 from wbtip_pipeline.report.sections.recommendations import build, published_recommendations
 from wbtip_pipeline.vocab import REGIONAL
 from wbtip_pipeline_tests.regions import seven_member_region
-from wbtip_pipeline_tests.report.tables import build_tables
+from wbtip_pipeline_tests.report.tables import PROVENANCE, build_tables
 
-PROVENANCE = {"run_id": "t", "code_version": "0", "source_files": {}, "generated_at": "2026-01-01"}
 SECTION = "recommendations"
 
 

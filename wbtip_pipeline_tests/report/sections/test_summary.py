@@ -19,10 +19,9 @@ from wbtip_pipeline.report.sections import summary
 from wbtip_pipeline.transforms.trends import compute_trend_summary, compute_trends
 from wbtip_pipeline.vocab import REGIONAL
 from wbtip_pipeline_tests.regions import seven_member_region
-from wbtip_pipeline_tests.report.tables import build_tables
+from wbtip_pipeline_tests.report.tables import PROVENANCE, build_tables
 from wbtip_pipeline_tests.test_transforms.frames import harmonised, population, row
 
-PROVENANCE = {"run_id": "t", "code_version": "0", "source_files": {}, "generated_at": "2026-01-01"}
 BUNDLED_CODE = "WB6"  # the code of the region's rows in tables built for the bundled six
 
 
