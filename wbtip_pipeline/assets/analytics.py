@@ -30,6 +30,7 @@ from wbtip_pipeline.transforms.flows import compute_victim_flows
 from wbtip_pipeline.transforms.mechanisms import (
     compute_domain_scores,
     compute_mechanism_gaps,
+    compute_mechanism_history,
     compute_mechanism_scores,
     find_mechanism_conflicts,
 )
@@ -50,6 +51,7 @@ KEYS = {
     "mechanism_domain_scores": ["jurisdiction", "domain"],
     "mechanism_gaps": ["jurisdiction", "item_id"],
     "mechanism_conflicts": ["jurisdiction", "item_id", "year"],
+    "mechanism_history": ["jurisdiction", "item_id", "year"],
     "data_gaps": ["jurisdiction", "indicator", "breakdown", "year"],
     "data_gap_summary": ["jurisdiction"],
     "regional_opportunities": ["opportunity_type", "key"],
@@ -150,6 +152,30 @@ def mechanism_conflicts(
     )
 
 
+@dg.asset(
+    ins={**ASSESSMENT_INS, "ct_checklist": dg.AssetIn("ct_checklist")},
+    group_name=ANALYTICS,
+    code_version=code_version(ANALYTICS),
+    description="Every assessed year of every checklist item per jurisdiction: its score, evidence and change against the previous assessed year.",
+    check_specs=[schema_check_spec("mechanism_history")],
+    automation_condition=follow_inputs(),
+    kinds={"pandas", "sql"},
+)
+def mechanism_history(
+    paths: PipelinePaths, warehouse: WarehouseResource, ct_checklist: pd.DataFrame, **loaded
+):
+    assessments, _ = usable_assessments(paths, ct_checklist, loaded)
+    frame = compute_mechanism_history(assessments, ct_checklist)
+    yield from publish_checked(
+        warehouse,
+        "mechanism_history",
+        frame,
+        ANALYTICS_SCHEMAS["mechanism_history"],
+        KEYS["mechanism_history"],
+        sources=files_cited(assessments),
+    )
+
+
 trends = build_table_asset(
     "trends",
     ["harmonised_statistics", "population"],
@@ -241,6 +267,7 @@ ANALYTICS_ASSETS = [
     victim_flows,
     mechanism_scores,
     mechanism_conflicts,
+    mechanism_history,
     mechanism_domain_scores,
     mechanism_gaps,
     data_gaps,

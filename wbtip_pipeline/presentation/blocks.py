@@ -45,10 +45,19 @@ class Heading:
 
 @dataclass
 class Paragraph:
-    text: str
+    """A paragraph of plain text, or of `runs`: text with links inside it (a statement and its
+    citation, "(US Department of State, 2024)"). With runs, `text` is their plain text, so that
+    what is counted, searched and audited is what a reader sees."""
+
+    text: str = ""
     lead: str = ""  # a bold run before the text ("Read first.")
     cls: str = ""
+    runs: list[str | Link] = field(default_factory=list)
     kind: str = "paragraph"
+
+    def __post_init__(self) -> None:
+        if self.runs:
+            self.text = "".join(r if isinstance(r, str) else r.text for r in self.runs)
 
 
 @dataclass

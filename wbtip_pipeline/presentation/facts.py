@@ -64,6 +64,7 @@ TABLE_NAMES = (
     "mechanism_domain_scores",
     "mechanism_gaps",
     "mechanism_conflicts",
+    "mechanism_history",
     "data_gaps",
     "data_gap_summary",
     "regional_opportunities",

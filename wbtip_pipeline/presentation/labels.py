@@ -87,6 +87,7 @@ TABLE_TITLES = {
     "mechanism_domain_scores": "mechanism scores by domain",
     "mechanism_gaps": "mechanism gaps",
     "mechanism_conflicts": "conflicting assessments",
+    "mechanism_history": "checklist assessments by year",
     "data_gaps": "data gaps",
     "data_gap_summary": "data gap summary",
     "regional_opportunities": "regional cooperation opportunities",

@@ -240,7 +240,11 @@ class _Writer:
                 f"id: {self.label(b.id)})"
             )
         elif isinstance(b, Paragraph):
-            self.out.append(f"#wb-par({lit(b.text)}, lead: {lit(b.lead)}, cls: {lit(b.cls)})")
+            body = lit(b.text)
+            if b.runs:
+                parts = (lit(r) if isinstance(r, str) else f"wb-link({self.link(r)})" for r in b.runs)
+                body = f"({', '.join(parts)},).join()"
+            self.out.append(f"#wb-par({body}, lead: {lit(b.lead)}, cls: {lit(b.cls)})")
         elif isinstance(b, Note):
             self.out.append(
                 f"#wb-note({lit(b.text)}, style: {lit(b.style)}, lead: {lit(b.lead)}, "

@@ -773,6 +773,73 @@ mechanism_conflicts_schema = pa.DataFrameSchema(
 )
 
 
+HISTORY_CHANGES = ("first", "improved", "worsened", "unchanged")
+
+mechanism_history_schema = pa.DataFrameSchema(
+    {
+        "jurisdiction": _jurisdiction(),
+        "item_id": pa.Column(
+            str, pa.Check.str_matches(r"^CT-\d{2}$"), description="checklist item"
+        ),
+        "domain": pa.Column(str, description="the item's domain"),
+        "title": pa.Column(str, description="what the item asks for"),
+        "year": _year("the year the assessment describes"),
+        "status": pa.Column(
+            str,
+            pa.Check.isin(["known", "conflict"]),
+            description="known (one agreed score) or conflict (the year's sources disagree)",
+        ),
+        "score": pa.Column(
+            "Int64",
+            pa.Check.isin(SCORES),
+            nullable=True,
+            description=f"the year's score: {_SCORE_TEXT}; empty for a conflict",
+        ),
+        "conflicting_scores": _text("for a conflict, the scores that disagree, e.g. '1; 2'"),
+        "previous_year": _year("the previous year with an agreed score", nullable=True),
+        "previous_score": pa.Column(
+            "Int64", pa.Check.isin(SCORES), nullable=True, description="the score of previous_year"
+        ),
+        "change": pa.Column(
+            object,
+            pa.Check.isin(HISTORY_CHANGES),
+            nullable=True,
+            description=(
+                "against previous_score: improved, worsened or unchanged; first for the first "
+                "agreed year; empty for a conflict"
+            ),
+        ),
+        "evidence": _text(
+            "the year's evidence (agreeing sources joined by ' | '; for a conflict each text is "
+            "prefixed by its score and entry)"
+        ),
+        "source_url": _text("where the evidence was published"),
+        "source_file": pa.Column(str, description="the assessment file(s)"),
+        "source_row": pa.Column(str, description="the entries, as assessments[<index>]"),
+    },
+    checks=[
+        _implies(
+            "a conflict has no score and a known year has one",
+            lambda df: df["status"] == "conflict",
+            lambda df: df["score"].isna() & df["conflicting_scores"].notna(),
+        ),
+        _implies(
+            "a known year has a score",
+            lambda df: df["status"] == "known",
+            lambda df: df["score"].notna(),
+        ),
+        _ordered("previous_year", "year"),
+    ],
+    unique=["jurisdiction", "item_id", "year"],
+    strict=True,
+    ordered=True,
+    name="mechanism_history",
+    description=(
+        "One row per jurisdiction x checklist item x year assessed: the year's score and "
+        "evidence, and its change against the previous assessed year."
+    ),
+)
+
 # --- data gaps ----------------------------------------------------------------------------
 
 
@@ -1004,6 +1071,7 @@ ANALYTICS_SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "mechanism_domain_scores": mechanism_domain_scores_schema,
     "mechanism_gaps": mechanism_gaps_schema,
     "mechanism_conflicts": mechanism_conflicts_schema,
+    "mechanism_history": mechanism_history_schema,
     "data_gaps": data_gaps_schema,
     "data_gap_summary": data_gap_summary_schema,
     "regional_opportunities": regional_opportunities_schema,

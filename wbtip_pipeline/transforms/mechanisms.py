@@ -254,3 +254,61 @@ def compute_mechanism_gaps(scores: pd.DataFrame) -> pd.DataFrame:
     gap_type[scores["status"] == "conflict"] = "conflict"
     out = scores.assign(gap_type=gap_type)[gap_type.notna()]
     return out.reindex(columns=GAP_COLUMNS).reset_index(drop=True)
+
+
+HISTORY_COLUMNS = [
+    "jurisdiction",
+    "item_id",
+    "domain",
+    "title",
+    "year",
+    "status",
+    "score",
+    "conflicting_scores",
+    "previous_year",
+    "previous_score",
+    "change",
+    "evidence",
+    "source_url",
+    "source_file",
+    "source_row",
+]
+
+
+def compute_mechanism_history(
+    assessments: pd.DataFrame, checklist: pd.DataFrame, region: Region | None = None
+) -> pd.DataFrame:
+    """One row per jurisdiction x checklist item x year assessed: the year's agreed score (or a
+    `conflict`, its score empty), its evidence and sources, and how it compares with the
+    previous agreed year (`improved`, `worsened`, `unchanged`; `first` for the first agreed
+    year; empty for a conflict). The narrative of the report reads it: what changed since the
+    earliest assessment, year by year, without re-reading the assessment files."""
+    region = load_region() if region is None else region
+    items = checklist[["item_id", "domain", "title"]]
+    usable = usable_assessments(assessments)
+    usable = usable[usable["item_id"].isin(items["item_id"])]
+    years = _year_scores(usable).merge(items, on="item_id", how="left")
+    years["status"] = years["conflict"].map({True: "conflict", False: "known"})
+    years["conflicting_scores"] = years["scores"].where(years["conflict"])
+    key = ["jurisdiction", "item_id"]
+    years = years.sort_values([*key, "year"]).reset_index(drop=True)
+    agreed = years[~years["conflict"]]
+    previous = agreed.groupby(key)[["year", "score"]].shift(1)
+    years["previous_year"] = previous["year"].reindex(years.index).astype("Int64")
+    years["previous_score"] = previous["score"].reindex(years.index).astype("Int64")
+    diff = years["score"] - years["previous_score"]
+    change = pd.Series(pd.NA, index=years.index, dtype=object)
+    change[~years["conflict"] & years["previous_score"].isna()] = "first"
+    change[diff.gt(0).fillna(False)] = "improved"
+    change[diff.lt(0).fillna(False)] = "worsened"
+    change[diff.eq(0).fillna(False)] = "unchanged"
+    years["change"] = change
+    order = {code: i for i, code in enumerate(region.codes)}
+    years["_order"] = years["jurisdiction"].map(order).fillna(len(order))
+    out = years.sort_values(["_order", "jurisdiction", "item_id", "year"])[HISTORY_COLUMNS]
+    out = out.reset_index(drop=True)
+    out["year"] = out["year"].astype("int64")
+    out["score"] = out["score"].astype("Int64")
+    for col in ("conflicting_scores", "change", "evidence", "source_url"):
+        out[col] = out[col].astype(object).where(out[col].notna(), None)
+    return out

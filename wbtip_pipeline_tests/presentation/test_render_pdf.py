@@ -430,3 +430,37 @@ def test_source_passes_text_as_string_literals_and_charts_as_inputs():
 def test_unknown_page_kind_is_refused():
     with pytest.raises(ValueError, match="page must be one of"):
         Document("T", page="letter")
+
+
+def test_a_paragraph_with_links_prints_its_text_and_links_in_both_formats():
+    from wbtip_pipeline.presentation.render_html import render_html
+
+    para = Paragraph(
+        runs=[
+            "In 2024 the authorities adopted <b>a plan</b> (",
+            Link("US Department of State, 2024", "https://www.state.gov/report"),
+            "). A second statement (",
+            Link("no published source, 2019"),
+            ").",
+        ]
+    )
+    assert para.text == (
+        "In 2024 the authorities adopted <b>a plan</b> (US Department of State, 2024). "
+        "A second statement (no published source, 2019)."
+    )
+    doc = document(sections=[Section("s", "1", "S", [para])])
+    pdf = render_pdf(doc, strict=True)
+    assert flat(text_of(pdf)).count("adopted <b>a plan</b> (US Department of State, 2024).") == 1
+    annots = [
+        a.get_object()["/A"]["/URI"]
+        for page in PdfReader(io.BytesIO(pdf)).pages
+        for a in page.get("/Annots") or []
+        if "/A" in a.get_object()
+    ]
+    assert "https://www.state.gov/report" in annots
+    html = render_html(doc)
+    assert (
+        'adopted &lt;b&gt;a plan&lt;/b&gt; (<a href="https://www.state.gov/report" '
+        'rel="noopener noreferrer">US Department of State, 2024</a>).'
+    ) in html
+    assert "(no published source, 2019)." in html

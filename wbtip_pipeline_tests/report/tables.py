@@ -23,6 +23,7 @@ from wbtip_pipeline.transforms.harmonise import harmonise_statistics
 from wbtip_pipeline.transforms.mechanisms import (
     compute_domain_scores,
     compute_mechanism_gaps,
+    compute_mechanism_history,
     compute_mechanism_scores,
     find_mechanism_conflicts,
 )
@@ -63,6 +64,7 @@ def _build_tables() -> dict[str, pd.DataFrame]:
         "mechanism_domain_scores": compute_domain_scores(scores),
         "mechanism_gaps": gaps,
         "mechanism_conflicts": find_mechanism_conflicts(assessments),
+        "mechanism_history": compute_mechanism_history(assessments, checklist),
         "data_gaps": data_gaps,
         "data_gap_summary": summarise_data_gaps(data_gaps),
         "regional_opportunities": compute_regional_opportunities(gaps, flows),

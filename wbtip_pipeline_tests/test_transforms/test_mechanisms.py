@@ -10,12 +10,14 @@ from wbtip_pipeline.schemas.analytics import (
     mechanism_conflicts_schema,
     mechanism_domain_scores_schema,
     mechanism_gaps_schema,
+    mechanism_history_schema,
     mechanism_scores_schema,
 )
 from wbtip_pipeline.sources.mechanisms import ASSESSMENT_COLUMNS, load_checklist, read_assessments
 from wbtip_pipeline.transforms.mechanisms import (
     compute_domain_scores,
     compute_mechanism_gaps,
+    compute_mechanism_history,
     compute_mechanism_scores,
     find_mechanism_conflicts,
 )
@@ -188,6 +190,35 @@ def test_a_jurisdiction_without_usable_rows_has_every_item_unknown():
     assert domains["mean_score"].isna().all() and not domains["rankable"].any()
 
 
+def test_history_keeps_every_year_with_its_change_against_the_previous_agreed_year():
+    rows = A.copy()
+    extra = assessments(
+        [("ALB", 2023, "CT-01", 1, "coordinator left"), ("ALB", 2024, "CT-01", 1, "still vacant")]
+    )
+    history = mechanism_history_schema.validate(
+        compute_mechanism_history(pd.concat([rows, extra], ignore_index=True), CHECKLIST)
+    )
+    alb1 = history[(history["jurisdiction"] == "ALB") & (history["item_id"] == "CT-01")]
+    assert list(alb1["year"]) == [2018, 2021, 2023, 2024]
+    assert list(alb1["change"]) == ["first", "improved", "worsened", "unchanged"]
+    assert list(alb1["previous_year"].astype(object)) == [pd.NA, 2018, 2021, 2023]
+    assert list(alb1["evidence"]) == [
+        "coordinator vacant",
+        "coordinator funded",
+        "coordinator left",
+        "still vacant",
+    ]
+    # a year whose sources disagree is a conflict: no score, no change, both scores named
+    conflict = history[(history["item_id"] == "CT-02")].iloc[0]
+    assert conflict["status"] == "conflict" and pd.isna(conflict["score"])
+    assert conflict["conflicting_scores"] == "1; 2" and pd.isna(conflict["change"])
+    # agreeing sources of one year are one row with both texts
+    both = history[(history["jurisdiction"] == "ALB") & (history["item_id"] == "CT-05")]
+    assert (
+        len(both) == 1 and both.iloc[0]["evidence"] == "few screenings | mobile teams underfunded"
+    )
+
+
 # --- the bundled YAML files -------------------------------------------------------------------
 
 
@@ -207,7 +238,11 @@ def test_real_tables_pass_their_schemas(real):
     mechanism_domain_scores_schema.validate(compute_domain_scores(scores))
     mechanism_gaps_schema.validate(compute_mechanism_gaps(scores))
     mechanism_conflicts_schema.validate(find_mechanism_conflicts(a))
+    history = mechanism_history_schema.validate(compute_mechanism_history(a, checklist))
     assert len(scores) == 6 * 28
+    # one row per jurisdiction x item x year assessed, as many as the files' distinct triples
+    assessed = a.dropna(subset=["year", "item", "score"])
+    assert len(history) == len(assessed.drop_duplicates(["jurisdiction", "item", "year"]))
 
 
 def test_real_items_without_a_row_are_unknown_not_zero(real):

@@ -1,7 +1,7 @@
-"""A member's chapter: what it reported, its key figures and trends, its counter-trafficking
-mechanisms against the checklist, its data gaps, the external view (US TIP tiers) and its top
-recommendations. One chapter per member of the region, numbered from the outline; the parts
-are built in `jurisdiction_parts.py`."""
+"""A member's chapter: what it reported, its key figures and trends, its response in words
+domain by domain (`narrative.py`), its counter-trafficking mechanisms against the checklist, its
+data gaps, the external view (US TIP tiers) and its top recommendations. One chapter per member
+of the region, numbered from the outline; the parts are built in `jurisdiction_parts.py`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from wbtip_pipeline.presentation.facts import Facts
 from wbtip_pipeline.presentation.outline import Entry, Outline
 from wbtip_pipeline.region import FOOTNOTE_MARK
 from wbtip_pipeline.report.sections import jurisdiction_parts as parts
+from wbtip_pipeline.report.sections.narrative import narrative
 from wbtip_pipeline.report.sections.common import recommendations_block, start
 
 COOPERATION = "regional-cooperation"
@@ -52,6 +53,9 @@ def build(f: Facts, entry: Entry, outline: Outline) -> Section:
     section.add(chart, trends)
     if chart is None and trends is None:
         section.add(Note(f"No series for {name} in this run.", "empty"))
+
+    # the response in words, domain by domain
+    section.add(*narrative(f, code, num))
 
     # counter-trafficking mechanisms
     section.add(num.heading("Counter-trafficking mechanisms"))

@@ -16,12 +16,14 @@ from wbtip_pipeline.presentation.text import pct, years_text
 from wbtip_pipeline.region import BUNDLED_CONFIG_DIR, build_region
 from wbtip_pipeline.report.sections import jurisdiction
 from wbtip_pipeline.report.sections.jurisdiction_parts import pct_change
+from wbtip_pipeline.report.sections.narrative import domain_title
 from wbtip_pipeline_tests.report.tables import PROVENANCE, build_tables
 from wbtip_pipeline_tests.test_transforms.frames import harmonised, row
 
 PARTS = (
     "Key figures",
     "Trends",
+    "The response, domain by domain",
     "Counter-trafficking mechanisms",
     "Data gaps",
     "The external view",
@@ -80,7 +82,7 @@ def test_every_member_has_a_chapter_numbered_from_its_own_entry(bundled):
         assert section.cls == "jurisdiction" and section.attrs == {"jurisdiction": code}
         headings = [b for b in section.blocks if b.kind == "heading" and b.level == 2]
         assert [h.text for h in headings] == list(PARTS)
-        assert [h.number for h in headings] == [f"{n}.{i}" for i in range(1, 7)]
+        assert [h.number for h in headings] == [f"{n}.{i}" for i in range(1, len(PARTS) + 1)]
         tables = section.walk("table")
         figures = section.walk("figure")
         assert [t.number for t in tables] == [f"{n}.{i}" for i in range(1, len(tables) + 1)]
@@ -156,8 +158,9 @@ def test_mechanisms_count_the_items_met_and_point_to_the_regional_chart(bundled)
         unknown = gaps[(gaps["jurisdiction"] == code) & (gaps["gap_type"] == "no_evidence")]
         items = [b for b in section.blocks if b.kind == "list" and b.style == "compact"]
         assert len(items) == 1 and len(items[0].items) == len(unknown)
-        h3 = [b for b in section.blocks if b.kind == "heading" and b.level == 3]
-        assert [h.text for h in h3] == ["Items with no assessment at all (unknown, not zero)"]
+        h3 = [b.text for b in section.blocks if b.kind == "heading" and b.level == 3]
+        domains = [domain_title(d) for d in facts.domain_order()]
+        assert h3 == [*domains, "Items with no assessment at all (unknown, not zero)"]
         domains = table(section, f"tab-{code}-domains")
         ds = facts.t["mechanism_domain_scores"]
         assert len(domains.rows) == int((ds["jurisdiction"] == code).sum())
@@ -251,6 +254,7 @@ def test_a_member_with_a_few_figures_and_nothing_else():
     ]
     assert [f.key for f in section.walk("figure")] == ["fig-ALB-series"]
     assert notes(section, "empty") == [
+        "No assessment of Albania's mechanisms in this run.",
         "No checklist assessment for Albania in this run.",
         "No data gaps can be measured for Albania in this run.",
         "No US TIP tiers in this run.",
@@ -354,13 +358,14 @@ def test_a_seventh_member_without_statistics_gets_a_chapter_in_words(seven):
         "No figures for Quuxland in this run.",
         "No series for Quuxland in this run.",
         "No checklist assessment for Quuxland in this run.",
+        "No assessment of Quuxland's mechanisms in this run.",
         "No data gaps can be measured for Quuxland in this run.",
         "No recommendation for Quuxland in this run.",
     ):
         assert sentence in empty
     assert "No US TIP report tier is recorded for Quuxland." in paragraphs(section)
     headings = [b for b in section.blocks if b.kind == "heading" and b.level == 2]
-    assert [h.number for h in headings] == [f"{entry.number}.{i}" for i in range(1, 7)]
+    assert [h.number for h in headings] == [f"{entry.number}.{i}" for i in range(1, len(PARTS) + 1)]
 
 
 def test_seven_members_are_numbered_in_turn_and_never_called_six(seven):
