@@ -17,12 +17,14 @@ from wbtip_pipeline.region import Region, load_region
 # "jurisdictions" expands to one chapter per member of the region.
 REPORT_SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("executive-summary", "Executive summary", "chapter"),
+    ("introduction", "Introduction", "chapter"),
     ("regional-overview", "Regional overview", "chapter"),
     ("jurisdictions", "", "jurisdictions"),
     ("regional-cooperation", "Regional cooperation", "chapter"),
     ("recommendations", "Recommendations", "chapter"),
     ("methodology", "Methodology", "chapter"),
     ("source-triangulation", "The figures against the US TIP reports", "chapter"),
+    ("limitations", "Limitations", "chapter"),
     ("data-quality-annex", "Data quality", "annex"),
     ("provenance", "Provenance", "annex"),
 )

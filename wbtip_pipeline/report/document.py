@@ -20,7 +20,9 @@ from wbtip_pipeline.region import Region
 from wbtip_pipeline.report.sections import (
     annexes,
     cooperation,
+    introduction,
     jurisdiction,
+    limitations,
     methodology,
     recommendations,
     regional,
@@ -30,11 +32,13 @@ from wbtip_pipeline.report.sections import (
 
 BUILDERS = {
     "executive-summary": summary.build,
+    "introduction": introduction.build,
     "regional-overview": regional.build,
     "regional-cooperation": cooperation.build,
     "recommendations": recommendations.build,
     "methodology": methodology.build,
     "source-triangulation": triangulation.build,
+    "limitations": limitations.build,
     "data-quality-annex": annexes.build_quality,
     "provenance": annexes.build_provenance,
 }
@@ -75,10 +79,12 @@ def build_report(
     cells shown) and its outline."""
     f = Facts(tables, provenance, region)
     outline = report_outline(f.region)
-    sections = [
-        (jurisdiction.build if entry.code else BUILDERS[entry.id])(f, entry, outline)
-        for entry in outline
-    ]
+    sections = []
+    for entry in outline:
+        # what a section prints about cells is recorded with where it is (the disclosure audit)
+        with f.claims.at(f"report, {entry.heading}"):
+            build = jurisdiction.build if entry.code else BUILDERS[entry.id]
+            sections.append(build(f, entry, outline))
     doc = Document(
         title=f"Trafficking in persons in the {f.region.name}",
         subtitle=(

@@ -10,8 +10,8 @@ from wbtip_pipeline.presentation.facts import Facts
 from wbtip_pipeline.presentation.outline import Entry, Outline
 from wbtip_pipeline.region import FOOTNOTE_MARK
 from wbtip_pipeline.report.sections import jurisdiction_parts as parts
-from wbtip_pipeline.report.sections.narrative import narrative
 from wbtip_pipeline.report.sections.common import recommendations_block, start
+from wbtip_pipeline.report.sections.narrative import narrative
 
 COOPERATION = "regional-cooperation"
 RECOMMENDATIONS = "recommendations"

@@ -151,7 +151,7 @@ def test_top_regional_recommendations_and_the_pointer_to_the_list(built, tables)
         "The full list, grouped by jurisdiction and urgency, is in "
         f"{outline.ref('recommendations')}."
     )
-    assert outline.ref("recommendations") == "section 10"
+    assert outline.ref("recommendations") == "section 11"
 
 
 def test_without_regional_recommendations_the_top_national_ones(tables):
