@@ -1,5 +1,8 @@
 """The warehouse: every output table goes through `Warehouse.publish`, to the database and to CSV.
 
+A CSV copy of a table that names a member carrying a footnote (Kosovo) carries that footnote:
+see `with_footnotes`.
+
 A table is replaced inside one transaction (drop, create, index, insert, commit), so a reader or
 a crash half-way never sees half a refresh: the previous version stays until the commit. SQLite's
 Python driver does not put DDL inside a transaction by itself; the event hooks below make it
@@ -9,7 +12,9 @@ Python driver does not put DDL inside a transaction by itself; the event hooks b
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 
@@ -17,6 +22,10 @@ import pandas as pd
 import pandera.pandas as pa
 import sqlalchemy as sa
 from sqlalchemy import event
+
+from wbtip_pipeline.region import FOOTNOTE_MARK, load_region
+
+FOOTNOTE_COLUMN = "footnote"
 
 
 def _sa_type(dtype) -> sa.types.TypeEngine:
@@ -115,7 +124,7 @@ class Warehouse:
             if _fail_after_insert:  # test hook: a crash inside the transaction
                 raise RuntimeError("injected failure inside the publishing transaction")
         if self.tables_dir is not None:
-            write_csv_atomic(frame, self.tables_dir / f"{name}.csv")
+            write_csv_atomic(with_footnotes(frame), self.tables_dir / f"{name}.csv")
 
     def read(self, name: str) -> pd.DataFrame | None:
         """The table as published, or None if it was never published."""
@@ -139,6 +148,42 @@ def _write_atomic(path: Path, write, mode: str = "w") -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def member_footnotes() -> dict[str, tuple[str, str]]:
+    """{code: (name, footnote)} of the region's members that carry a footnote."""
+    region = load_region()
+    return {m.code: (m.name, m.footnote) for m in region.members if m.footnote}
+
+
+def with_footnotes(
+    frame: pd.DataFrame, footnotes: Mapping[str, tuple[str, str]] | None = None
+) -> pd.DataFrame:
+    """`frame` with a last column `footnote` giving, on each row that names a member carrying a
+    footnote (its code as a value or in a list, `XKX`, `ALB,XKX`; or its name in a text), that
+    footnote ("* Kosovo: This designation is without prejudice ..."), empty elsewhere; `frame`
+    itself when no row names one.
+
+    A column, not a comment line: the CSV stays one header and one record per row for every
+    reader (pandas, spreadsheets, the tests), the footnote travels with each row that needs it
+    when rows are filtered or copied, and no contract column changes (HARMONISED.md fixes the
+    names of its columns and allows new ones). The database keeps the table as validated.
+    """
+    footnotes = member_footnotes() if footnotes is None else footnotes
+    if not footnotes or frame.empty or FOOTNOTE_COLUMN in frame.columns:
+        return frame
+    notes = pd.Series("", index=frame.index, dtype=object)
+    texts = frame.select_dtypes(include=["object", "string"])
+    for code, (name, footnote) in footnotes.items():
+        pattern = rf"\b(?:{re.escape(code)}|{re.escape(name)})\b"
+        named = pd.Series(False, index=frame.index)
+        for column in texts.columns:
+            named |= texts[column].astype("string").str.contains(pattern, regex=True).fillna(False)
+        note = f"{FOOTNOTE_MARK} {name}: {footnote}"
+        notes[named] = [f"{n} {note}".strip() for n in notes[named]]
+    if not (notes != "").any():
+        return frame
+    return frame.assign(**{FOOTNOTE_COLUMN: notes})
 
 
 def write_csv_atomic(frame: pd.DataFrame, path: Path) -> None:

@@ -178,7 +178,7 @@ def test_a_bad_row_is_a_finding_naming_file_row_column_and_value(
     fill(form, folder / NAME, {IDS[0]: cells})
     # a good decision in another row stays good
     book = openpyxl.load_workbook(folder / NAME)
-    book["Feedback"]["G3"] = "agreed"
+    book["Feedback"].cell(3, FORM_COLUMNS.index("decision") + 1).value = "agreed"
     book.save(folder / NAME)
     assert messages(folder, recs) == [expected]
 

@@ -8,6 +8,7 @@ import pytest
 
 from wbtip_pipeline.transforms.recommendations import (
     DATED_FACTOR,
+    QUOTES_IN_SUMMARY,
     compute_recommendations,
     priority_score,
     source_factor,
@@ -88,18 +89,32 @@ def test_dated_evidence_weighs_less():
 
 def test_the_text_gives_the_year_of_the_latest_assessment():
     rec = one_gap(STATE, year=2019)
-    assert "the latest assessment (2019) finds it not met" in rec.text
+    assert "the latest assessment (2019) finds this not met: “what the source says”" in rec.text
     rows = [gap(j, "CT-18", "justice", "not_met", y) for j, y in (("ALB", 2017), ("MKD", 2019))]
     rows.append(gap("SRB", "CT-18", "justice", "not_met", 2023))
     recs = compute_recommendations(gaps(*rows), rules=[RULE])
     regional = recs[recs["jurisdiction"] == REGIONAL]
     # one regional line as before, listing the years of the assessments it summarises
     assert len(regional) == 1
-    assert "the latest assessment (2017, 2019 and 2023) finds it not met" in regional.iloc[0].text
+    text = regional.iloc[0].text
+    assert "the latest assessment (2017, 2019 and 2023) finds this not met" in text
+    assert text.endswith("finds this not met: " + QUOTES_IN_SUMMARY + ".")
+    # the same action on different findings is still one regional line, quoting none of them
+    rows[-1] = rows[-1] | {"evidence": "Another finding."}
+    recs = compute_recommendations(gaps(*rows), rules=[RULE])
+    regional = recs[recs["jurisdiction"] == REGIONAL]
+    assert len(regional) == 1 and "“" not in regional.iloc[0].text
+    assert "“Another finding.”" in recs[recs["jurisdiction"] == "SRB"].iloc[0].text
 
 
 def test_no_rule_says_latest_without_a_year():
     for rule in RULES.values():
-        text = rule.text.lower()
-        if "latest" in text:
-            assert "{latest_year}" in rule.text, rule.id
+        for template in (rule.text, rule.progress):
+            if "latest" in template.lower():
+                assert "{latest_year}" in template, rule.id
+
+
+def test_dated_evidence_does_not_lead_the_priorities():
+    dated = one_gap(STATE, year=2015, statistics=2021)
+    recent = one_gap(STATE, year=2016, statistics=2021)
+    assert not dated.acts_first and recent.acts_first

@@ -6,8 +6,10 @@ No Dagster here: the evidence tables come from the pure transforms.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -35,12 +37,14 @@ from wbtip_pipeline.transforms.mechanisms import (
 from wbtip_pipeline.transforms.opportunities import compute_regional_opportunities
 from wbtip_pipeline.transforms.recommendations import (
     DOMAINS,
+    FROM_ITEM,
     REGIONAL,
     Interval,
     Number,
     RulesError,
     compute_recommendation_changes,
     compute_recommendations,
+    load_actions,
     load_rules,
     parse_rules,
     priority_score,
@@ -48,6 +52,7 @@ from wbtip_pipeline.transforms.recommendations import (
     years_label,
 )
 from wbtip_pipeline.transforms.trends import compute_trend_summary, compute_trends
+from wbtip_pipeline.vocab import MAX_PROGRESS_WORDS, MAX_WORDS
 
 JURISDICTIONS = load_region().codes
 
@@ -55,6 +60,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "data" / "sources"
 REFERENCE = ROOT / "data" / "reference"
 RULES = {rule.id: rule for rule in load_rules()}
+ACTIONS = load_actions()
 
 
 # --- hand-made evidence ----------------------------------------------------------------------
@@ -438,7 +444,14 @@ def test_rule_fires_on_its_evidence(rule_id):
     recommendations_schema.validate(recs)
     rule = RULES[rule_id]
     assert (recs["urgency"] == rule.urgency).all()
-    assert recs["text"].str.contains(rule.addressee, regex=False).all()
+    for rec in recs.itertuples():
+        if rule.addressee == FROM_ITEM:  # the item's own addressee, from rules/actions.yaml
+            (item,) = {e["keys"]["item_id"] for e in json.loads(rec.evidence)}
+            assert rec.addressee == ACTIONS[item].addressee
+        else:
+            assert rec.addressee == rule.addressee
+        assert rec.addressee in rec.text
+        assert rec.progress_indicator and not re.search(r"CT-\d", rec.progress_indicator)
 
 
 @pytest.mark.parametrize("rule_id", sorted(RULES))
@@ -503,16 +516,23 @@ def test_grouped_rule_lists_its_rows():
         gap("XKX", "CT-14", "protection", "no_evidence"),
     )
     (rec,) = made_by("MECH-NO-EVIDENCE", tables).itertuples()
-    assert rec.n_evidence == 2 and rec.text.endswith("CT-03 and CT-14.")
+    assert rec.n_evidence == 2
+    # the items in words, in the checklist's order; their ids stay in the evidence
+    assert "implements independent monitoring and safe return of victims, which" in rec.text
+    assert "CT-" not in rec.text and "CT-03" in rec.evidence
     assert rec.latest_year is pd.NA
 
 
 def test_regional_opportunity_names_the_jurisdictions():
     (rec,) = made_by("REG-SHARED-GAP", CASES["REG-SHARED-GAP"][0]).itertuples()
     assert rec.jurisdiction == REGIONAL and rec.domain == "cooperation"
-    assert rec.text.endswith(
-        "which falls short in Albania, Bosnia and Herzegovina and North Macedonia."
+    assert "a joint regional programme on proactive identification in high-risk settings" in (
+        rec.text
     )
+    assert rec.text.endswith(
+        "it falls short in Albania, Bosnia and Herzegovina and North Macedonia."
+    )
+    assert rec.progress_indicator == "in each of these jurisdictions, " + ACTIONS["CT-07"].progress
 
 
 # --- formats ----------------------------------------------------------------------------------
@@ -551,7 +571,8 @@ VALID = {
     "domain": "justice",
     "urgency": "urge",
     "addressee": "the prosecution service",
-    "text": "Urge {addressee} of {jurisdiction_name} to meet {item_id}.",
+    "text": "Urge {addressee} of {jurisdiction_name} to act on {topic}.",
+    "progress": "{item_progress}",
 }
 
 
@@ -570,6 +591,20 @@ VALID = {
         ({"text": "Consider {addressee} to meet {item_id}."}, "text", "starts with 'Urge '"),
         ({"text": "Urge the police to meet {item_id}."}, "text", "{addressee}"),
         ({"text": "Urge {addressee} to measure prevalence."}, "text", "cannot carry"),
+        ({"text": "Urge {addressee} to meet {item_id}."}, "text", "ids stay in their own columns"),
+        ({"text": "Urge {addressee} to meet {item_id_list}."}, "text", "ids stay in their own"),
+        ({"text": "Urge {addressee} to meet CT-18."}, "text", "names a checklist id"),
+        ({"text": "Urge {addressee} to read {source_file}."}, "text", "file names and addresses"),
+        ({"text": "Urge {addressee} to act: {evidence}."}, "text", "{evidence_quote}"),
+        ({"progress": "{item_id} in force"}, "progress", "ids stay in their own columns"),
+        ({"progress": "The provision in force."}, "progress", "in lower case, no full stop"),
+        ({"progress": "{nothing} in force"}, "progress", "unknown field '{nothing}'"),
+        ({"step": "hope"}, "step", "'hope' is not one of act, inform"),
+        (
+            {"table": "trend_summary", "where": None, "addressee": "from_item"},
+            "addressee",
+            "from_item needs a table about checklist items",
+        ),
         ({"urgency": "demand"}, "urgency", "'demand' is not one of urge"),
         ({"domain": "policing"}, "domain", "'policing' is not one of"),
         ({"select": "median"}, "select", "unknown selector 'median'"),
@@ -589,18 +624,34 @@ def test_a_bad_rule_is_named_with_its_field(change, field, words):
 def test_duplicate_ids_and_a_missing_field_are_errors(tmp_path):
     path = tmp_path / "rules.yaml"
     missing = {k: v for k, v in VALID.items() if k != "addressee"} | {"id": "OTHER"}
-    path.write_text(yaml.safe_dump({"rules": [VALID, VALID, missing]}), encoding="utf-8")
+    silent = {k: v for k, v in VALID.items() if k != "progress"} | {"id": "THIRD"}
+    path.write_text(yaml.safe_dump({"rules": [VALID, VALID, missing, silent]}), encoding="utf-8")
     with pytest.raises(RulesError) as error:
         load_rules(path)
     assert "rule TEST-RULE, field 'id': duplicate id" in str(error.value)
     assert "rule OTHER, field 'addressee': required" in str(error.value)
+    assert "rule THIRD, field 'progress': required" in str(error.value)
 
 
 def test_the_bundled_rules_cover_every_domain_and_table():
     rules = list(RULES.values())
     assert 20 <= len(rules) <= 40
     assert {r.domain for r in rules if r.domain in DOMAINS} == set(DOMAINS)
-    assert {r.table for r in rules} == set(ANALYTICS_SCHEMAS)
+    # every evidence table the rules file documents has a rule (a table added to the analytics
+    # layer for the report's narrative, such as mechanism_history, need not)
+    evidence_tables_ = {
+        "trends",
+        "trend_summary",
+        "victim_flows",
+        "mechanism_scores",
+        "mechanism_domain_scores",
+        "mechanism_gaps",
+        "mechanism_conflicts",
+        "data_gaps",
+        "data_gap_summary",
+        "regional_opportunities",
+    }
+    assert {r.table for r in rules} == evidence_tables_ <= set(ANALYTICS_SCHEMAS)
     assert {r.urgency for r in rules} == {"urge", "consider", "invite"}
 
 
@@ -623,7 +674,8 @@ def test_same_words_in_three_jurisdictions_make_one_regional_line():
     assert len(recs) == 4 and len(regional) == 1
     line = regional.iloc[0]
     assert line.summarises == "ALB,MKD,SRB" and line.n_evidence == 3
-    assert "of each of Albania, North Macedonia and Serbia to bring" in line.text
+    assert "of each of Albania, North Macedonia and Serbia to ensure" in line.text
+    assert line.progress_indicator == ACTIONS["CT-18"].progress
     two = gaps(*(gap(j, "CT-18", "justice", "not_met") for j in ("ALB", "MKD")))
     assert REGIONAL not in set(made_by("GAP-JUST-NOTMET", two)["jurisdiction"])
 
@@ -794,7 +846,8 @@ def test_bundled_texts_read_as_recommendations(recs):
     for rec in recs.itertuples():
         assert rec.text.startswith(verbs[rec.urgency]), rec.text
         assert rec.addressee in rec.text
-        assert len(rec.text.split()) < 60, rec.text
+        assert len(rec.text.split()) < MAX_WORDS, rec.text
+        assert len(rec.progress_indicator.split()) < MAX_PROGRESS_WORDS, rec.progress_indicator
         assert "<5" not in rec.text and "nan" not in rec.text.split()
 
 
@@ -853,3 +906,202 @@ def test_a_list_of_long_names_is_counted_within_a_word_budget():
         "Serbia",
     ]
     assert join_words(six) == ", ".join(six[:-1]) + " and Serbia"  # the region, in full
+
+
+# --- recommendations that say what to do ------------------------------------------------------
+
+# What a reader must never see in a text: a checklist id, a template left-over or stand-in, a
+# file name, a run or recommendation id.
+NEVER_IN_TEXT = {
+    "checklist id": r"\bCT-\d",
+    "template left-over": r"[{}⟦⟧]|\bNone\b|\bnan\b",
+    "file name": r"\b[\w-]+\.(csv|ya?ml|xlsx|json|pdf|html|sqlite|py)\b",
+    "run id": r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}|\b[0-9a-f]{12,}\b",
+    "recommendation id": r"\bREC-[0-9a-f]",
+}
+
+
+def _unreadable(text: str) -> list[str]:
+    return [what for what, pattern in NEVER_IN_TEXT.items() if re.search(pattern, text)]
+
+
+def test_no_id_placeholder_or_file_name_in_any_bundled_text(recs):
+    assert len(recs) > 100
+    for rec in recs.itertuples():
+        for text in (rec.text, rec.progress_indicator):
+            assert not _unreadable(text), (rec.recommendation_id, _unreadable(text), text)
+
+
+def test_no_id_or_file_name_in_any_rule_template_or_action():
+    for rule in RULES.values():
+        for template in (rule.text, rule.progress):
+            literal = re.sub(r"\{[a-z_]+(:[a-z]+)?\}", "", template)  # the fields are checked
+            assert not _unreadable(literal), (rule.id, template)
+            assert not re.search(r"\{(item_id|items|key|source_\w*|evidence)(_list)?[:}]", template)
+        assert rule.progress, rule.id
+    for item, action in ACTIONS.items():
+        for phrase in (action.topic, action.addressee, action.not_met, action.partly_met):
+            assert not _unreadable(phrase), (item, phrase)
+        assert not _unreadable(action.progress), item
+
+
+def test_every_checklist_item_says_what_to_do():
+    checklist = load_checklist(REFERENCE / "ct_mechanism_checklist.csv")
+    assert set(ACTIONS) == set(checklist["item_id"])
+    for action in ACTIONS.values():
+        assert action.not_met != action.partly_met
+        assert not action.progress.endswith(".") and action.progress[0].islower()
+
+
+@pytest.mark.parametrize("item", sorted(ACTIONS))
+def test_the_longest_sentence_of_every_item_fits(item):
+    """The longest name, the item's addressee and action, and a quote at its longest: still a
+    sentence under MAX_WORDS."""
+    long_quote = " ".join(["word"] * 40) + "."
+    for gap_type, rule_id in (("not_met", "GAP-JUST-NOTMET"), ("partly_met", "GAP-JUST-PARTLY")):
+        row = gap("BIH", item, "justice", gap_type) | {"evidence": long_quote}
+        (rec,) = made_by(rule_id, gaps(row)).itertuples()
+        assert len(rec.text.split()) < MAX_WORDS, rec.text
+        assert rec.text.endswith(" […]”")  # the quote cut, and said to be cut
+        action = ACTIONS[item]
+        assert (action.not_met if gap_type == "not_met" else action.partly_met) in rec.text
+        assert rec.progress_indicator == action.progress
+
+
+def test_a_gap_names_the_addressee_the_action_the_evidence_and_its_year():
+    row = gap("ALB", "CT-18", "justice", "not_met", 2024) | {
+        "evidence": "Authorities charged victims with offences they were compelled to commit."
+    }
+    (rec,) = made_by("GAP-JUST-NOTMET", gaps(row)).itertuples()
+    assert rec.text == (
+        "Urge the ministry of justice and the prosecution service of Albania to ensure, in the "
+        "criminal code and in guidance to prosecutors, that victims are not punished for "
+        "offences they were compelled to commit; the latest assessment (2024) finds this not "
+        "met: “Authorities charged victims with offences they were compelled to commit.”"
+    )
+    assert rec.addressee == "the ministry of justice and the prosecution service"
+    assert rec.progress_indicator == (
+        "the provision in force, guidance for prosecutors published, and no reports of victims "
+        "penalised"
+    )
+    assert json.loads(rec.evidence)[0]["keys"] == {"jurisdiction": "ALB", "item_id": "CT-18"}
+
+
+def test_the_wording_is_not_part_of_the_id():
+    row = gap("ALB", "CT-18", "justice", "not_met")
+    before = made_by("GAP-JUST-NOTMET", gaps(row)).iloc[0]
+    reworded = {
+        item: dataclasses.replace(action, not_met="do something else entirely")
+        for item, action in ACTIONS.items()
+    }
+    after = compute_recommendations(
+        gaps(row), rules=[RULES["GAP-JUST-NOTMET"]], actions=reworded
+    ).iloc[0]
+    assert after.text != before.text and "do something else entirely" in after.text
+    assert after.recommendation_id == before.recommendation_id
+
+
+def test_an_item_without_an_action_stops_the_run():
+    row = gap("ALB", "CT-99", "justice", "not_met")
+    with pytest.raises(RulesError, match="no entry for CT-99"):
+        made_by("GAP-JUST-NOTMET", gaps(row))
+
+
+def test_a_long_assessment_is_cut_after_whole_clauses():
+    from wbtip_pipeline.transforms.recommendations import QUOTE_MAX_WORDS, quote
+
+    assert quote("Victims were penalised.") == "“Victims were penalised.”"
+    assert quote("First source. | Second source.") == "“First source.”"
+    assert quote(None) is None and quote("  ") is None
+    clauses = "; ".join(f"clause {i} has five words" for i in range(10))
+    cut = quote(clauses)
+    assert cut.endswith("words […]”") and len(cut.split()) <= QUOTE_MAX_WORDS + 1
+    assert cut.startswith("“clause 0 has five words; clause 1")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("not_met", "meet CT-18 in full", "names a checklist id"),
+        ("not_met", "Adopt a law", "starts in lower case"),
+        ("progress", "a law in force.", "no punctuation at the end"),
+        ("partly_met", " ".join(["act"] * 30), "30 words; keep it to 24"),
+        ("topic", "", "required"),
+        ("colour", "red", "unknown field"),
+    ],
+)
+def test_a_bad_action_is_named_with_its_item_and_field(field, value, words):
+    from wbtip_pipeline.transforms.recommendations import parse_actions
+
+    entry = dataclasses.asdict(ACTIONS["CT-18"]) | {field: value}
+    with pytest.raises(RulesError) as error:
+        parse_actions({"items": {"CT-18": entry}})
+    assert f"item CT-18, field '{field}'" in str(error.value) and words in str(error.value)
+
+
+def test_every_domain_with_a_gap_gets_a_recommendation(recs, bundled):
+    """For each jurisdiction and domain where the evidence shows a gap (not met, partly met), a
+    recommendation of that domain cites every such item."""
+    gaps_ = bundled["mechanism_gaps"]
+    shown = gaps_[gaps_["gap_type"].isin(["not_met", "partly_met"])]
+    assert len(shown) > 50
+    national = recs[recs["jurisdiction"] != REGIONAL]
+    cited = {
+        (rec.jurisdiction, rec.domain, e["keys"].get("item_id"))
+        for rec in national.itertuples()
+        for e in json.loads(rec.evidence)
+        if e["table"] == "mechanism_gaps"
+    }
+    for row in shown.itertuples():
+        assert (row.jurisdiction, row.domain, row.item_id) in cited, row
+    pairs = shown[["jurisdiction", "domain"]].drop_duplicates().itertuples(index=False)
+    have = set(zip(national["jurisdiction"], national["domain"], strict=True))
+    assert all((p.jurisdiction, p.domain) in have for p in pairs)
+
+
+def test_the_top_five_are_what_a_delegation_can_act_on_first():
+    rows = [gap("SRB", f"CT-1{i}", "protection", "partly_met", 2023) for i in range(5)]
+    rows.append(gap("SRB", "CT-18", "justice", "not_met", 2010))  # urge, but dated
+    rows += [gap("SRB", f"CT-0{i}", "coordination", "no_evidence") for i in (3, 6, 8, 9)]
+    scores = table(
+        "mechanism_scores",
+        {
+            "jurisdiction": "SRB",
+            "item_id": "CT-04",
+            "domain": "identification",
+            "title": "NRM",
+            "status": "known",
+            "score": 2,
+            "year": 2023,
+            "evidence": "SOPs adopted.",
+            "earliest_year": 2016,
+            "earliest_score": 1,
+            "change_since_earliest": 1,
+            "n_assessments": 2,
+        },
+    )
+    tables = gaps(*rows) | {
+        "mechanism_scores": scores,
+        "trends": table("trends", {"jurisdiction": "SRB", "year": 2021}),
+    }
+    ids = ["GAP-PROT-PARTLY", "GAP-JUST-NOTMET", "MECH-NO-EVIDENCE", "SCORE-NOW-MET"]
+    recs = compute_recommendations(tables, rules=[RULES[i] for i in ids])
+    recommendations_schema.validate(recs)
+    srb = recs[recs["jurisdiction"] == "SRB"].sort_values("priority_rank")
+    # five recent, concrete actions lead; then the dated urge (a fresh assessment comes first),
+    # the request for an account of unscored items, and the invitation to keep going
+    assert srb["rule_id"].tolist() == [*["GAP-PROT-PARTLY"] * 5, *ids[1:]]
+    assert srb["acts_first"].tolist() == [True] * 5 + [False] * 3
+    assert srb["top_priority"].tolist() == [True] * 5 + [False] * 3
+    # without the statistics nothing is dated: the urge leads again
+    undated = compute_recommendations(gaps(*rows), rules=[RULES[i] for i in ids[:2]])
+    assert undated.sort_values("priority_rank").iloc[0]["rule_id"] == "GAP-JUST-NOTMET"
+
+
+def test_bundled_top_priorities_act_first(recs):
+    for code in JURISDICTIONS:
+        own = recs[recs["jurisdiction"] == code].sort_values("priority_rank")
+        top = own[own["top_priority"]]
+        # every jurisdiction of the bundled data has five recent, concrete actions to lead with
+        assert len(top) == 5 and top["acts_first"].all(), code
+        assert (top["urgency"] != "invite").all() and (top["rule_id"] != "MECH-NO-EVIDENCE").all()

@@ -119,8 +119,10 @@ def test_bad_feedback_form_fails_its_check_naming_file_and_row(sources, tmp_path
 
     path = tmp_path / "feedback" / "feedback_bad.xlsx"
     wb = openpyxl.load_workbook(path)
-    wb["Feedback"]["A2"].value = "REC-0000000000"
-    wb["Feedback"]["G2"].value = "agreed"
+    sheet = wb["Feedback"]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(2, header.index("recommendation_id") + 1).value = "REC-0000000000"
+    sheet.cell(2, header.index("decision") + 1).value = "agreed"
     wb.save(path)
     (src_run,) = run_layers(settings, instance, sources_only=True)
     check = src_run.check("workshop_feedback_schema")

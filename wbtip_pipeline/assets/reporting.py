@@ -19,7 +19,9 @@ from wbtip_pipeline.assets.versions import (
     data_version,
 )
 from wbtip_pipeline.assets.workshop import FEEDBACK_ASSET, feedback_for
+from wbtip_pipeline.checks import check_result
 from wbtip_pipeline.dictionary import render_dictionary
+from wbtip_pipeline.presentation.audit import AuditResult, DisclosureAuditError
 from wbtip_pipeline.presentation.facts import TABLE_NAMES
 from wbtip_pipeline.resources import PipelinePaths, WarehouseResource
 from wbtip_pipeline.schemas.recommendations import RECOMMENDATION_SCHEMAS
@@ -36,6 +38,7 @@ from wbtip_pipeline.transforms.recommendations import (
     load_rules,
     tables_needed,
 )
+from wbtip_pipeline.validation import Finding
 from wbtip_pipeline.warehouse import write_text_atomic
 
 
@@ -154,6 +157,46 @@ def source_file_hashes(instance: dg.DagsterInstance) -> dict[str, str]:
     return dict(sorted(files.items()))
 
 
+# the disclosure audit of a published document: a blocking check named `<asset>_<property>`
+REPORT_AUDIT = "final_report_disclosure_audit"
+PACK_AUDIT = "workshop_pack_disclosure_audit"
+AUDIT_DESCRIPTION = (
+    "No protected cell (<5, [c], an interval from 0) can be narrowed to fewer than three values "
+    "from all that {document} prints: cells, tables' totals, shares, ratios (LP audit, "
+    "presentation/audit.py); it is published only if so, and a failure names the cell."
+)
+
+
+def audit_check_spec(name: str, asset: str, document: str) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        name, asset=asset, blocking=True, description=AUDIT_DESCRIPTION.format(document=document)
+    )
+
+
+def audit_check(audit: AuditResult, name: str, asset: str) -> dg.AssetCheckResult:
+    """The audit as a check result: one finding per cell a reader could re-derive (the cell,
+    its published text, what narrows it and where that is printed)."""
+    findings = [
+        Finding(jurisdiction=str(f.cell[0]) if isinstance(f.cell, tuple) else "", file=asset,
+                row="", column="", value="", rule=f.message,
+                year=int(f.cell[1]) if isinstance(f.cell, tuple) else None)
+        for f in audit.findings
+    ]  # fmt: skip
+    return check_result(
+        findings,
+        check_name=name,
+        asset_key=dg.AssetKey(asset),
+        extra={"audit": dg.MetadataValue.json(audit.summary())},
+    )
+
+
+def _audit_failure(error: DisclosureAuditError) -> dg.Failure:
+    return dg.Failure(
+        description=f"{error}; nothing was written, the last published version stays.",
+        metadata={"findings": len(error.result.findings)},
+    )
+
+
 @dg.asset(
     ins={name: dg.AssetIn(name) for name in REPORT_TABLES},
     group_name=REPORTING,
@@ -161,10 +204,9 @@ def source_file_hashes(instance: dg.DagsterInstance) -> dict[str, str]:
     description="The report for policy makers (HTML and PDF), every number from the tables, with disclosure control.",
     automation_condition=follow_inputs(),
     kinds={"html", "pdf"},
+    check_specs=[audit_check_spec(REPORT_AUDIT, "final_report", "the report")],
 )
-def final_report(
-    context: dg.AssetExecutionContext, paths: PipelinePaths, **tables
-) -> dg.MaterializeResult:
+def final_report(context: dg.AssetExecutionContext, paths: PipelinePaths, **tables):
     provenance = {
         "run_id": context.run_id,
         "code_version": release(),
@@ -173,10 +215,15 @@ def final_report(
     }
     from wbtip_pipeline.report.render import render_report  # charts and Typst: only when run
 
-    result = render_report(
-        tables, provenance, paths.output / "report", cache_dir=paths.output / ".cache"
-    )
-    return dg.MaterializeResult(
+    try:
+        result = render_report(
+            tables, provenance, paths.output / "report", cache_dir=paths.output / ".cache"
+        )
+    except DisclosureAuditError as error:
+        yield audit_check(error.result, REPORT_AUDIT, "final_report")
+        raise _audit_failure(error) from error
+    yield audit_check(result.audit, REPORT_AUDIT, "final_report")
+    yield dg.MaterializeResult(
         metadata={
             "html": dg.MetadataValue.path(str(result.html_path)),
             "pdf": dg.MetadataValue.path(str(result.pdf_path)),
@@ -189,6 +236,7 @@ def final_report(
             "upstream_assets": dg.MetadataValue.json(REPORT_TABLES),
             "source_files": dg.MetadataValue.json(provenance["source_files"]),
             "timings": dg.MetadataValue.json(result.timings),
+            "disclosure_audit": dg.MetadataValue.json(result.audit.summary()),
         },
         data_version=data_version(),
     )
@@ -202,13 +250,19 @@ def final_report(
     description="The validation workshop pack: slide deck (HTML, PDF), a two-page brief per jurisdiction, the feedback form.",
     automation_condition=follow_inputs(),
     kinds={"html", "pdf", "excel"},
+    check_specs=[audit_check_spec(PACK_AUDIT, "workshop_pack", "the slides and the briefs")],
 )
-def workshop_pack(paths: PipelinePaths, **tables) -> dg.MaterializeResult:
+def workshop_pack(paths: PipelinePaths, **tables):
     status = tables.get("recommendation_status")
     from wbtip_pipeline.workshop.pack import render_workshop_pack  # only when run
 
-    pack = render_workshop_pack(tables, paths.output / "workshop", status=status)
-    return dg.MaterializeResult(
+    try:
+        pack = render_workshop_pack(tables, paths.output / "workshop", status=status)
+    except DisclosureAuditError as error:
+        yield audit_check(error.result, PACK_AUDIT, "workshop_pack")
+        raise _audit_failure(error) from error
+    yield audit_check(pack.audit, PACK_AUDIT, "workshop_pack")
+    yield dg.MaterializeResult(
         metadata={
             "slides_html": dg.MetadataValue.path(str(pack.slides_html)),
             "slides_pdf": dg.MetadataValue.path(str(pack.slides_pdf)),
@@ -216,6 +270,7 @@ def workshop_pack(paths: PipelinePaths, **tables) -> dg.MaterializeResult:
             "slides": pack.slide_count,
             "briefs": dg.MetadataValue.json({code: str(p) for code, p in pack.briefs.items()}),
             "brief_pages": dg.MetadataValue.json(pack.brief_pages),
+            "disclosure_audit": dg.MetadataValue.json(pack.audit.summary()),
         },
         data_version=data_version(),
     )

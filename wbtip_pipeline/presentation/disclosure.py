@@ -12,7 +12,11 @@ Rules, stated once here and repeated in the report's methodology and annex:
   and the other members are shown, that member could be recovered (narrowed below the `<5` range,
   or found outright for a withheld cell). The smallest other cell that is shown is then withheld
   too, shown as `[c]`, and logged for the annex. This is repeated until no group changes, because a
-  cell withheld in one group (female adults) is a member of another (adults by sex).
+  cell withheld in one group (female adults) is a member of another (adults by sex). Group by
+  group misses a cell recovered through several groups at once, or from a group whose
+  suppressed cells add up to a known sum (8 split into two `<5` cells): the disclosure audit
+  (`audit.py`, linear programming over all the relations) then withholds a further cell per
+  cell it can narrow to fewer than three values, until it finds none.
 - Every other figure of the report (rates, shares, sums over years, chart ranges) is computed from
   the published bounds of the cells only, never from the values behind them, so it cannot reveal
   more than the cells do.
@@ -372,6 +376,11 @@ def harmonised_disclosure(
             ]
             d.add_group(f"{_cell_label(total, names)}: by jurisdiction", total, members)
     d.resolve()
+    # group by group is not enough (a cell can be recovered through several groups at once):
+    # the audit of the relations withholds more until none is (audit.py builds on this module)
+    from wbtip_pipeline.presentation.audit import protect
+
+    protect(d)
     return d
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 from wbtip_pipeline.presentation.blocks import Cell
 from wbtip_pipeline.presentation.citations import Citations
+from wbtip_pipeline.presentation.claims import Claims, TrendFigures
 from wbtip_pipeline.presentation.disclosure import (
     HARMONISED_KEY,
     NOT_REPORTED_TEXT,
@@ -38,6 +39,7 @@ from wbtip_pipeline.presentation.disclosure import (
 from wbtip_pipeline.presentation.figures import exceeds_total
 from wbtip_pipeline.presentation.labels import URGENCY_LABELS, Names
 from wbtip_pipeline.presentation.text import (
+    CellBounds,
     as_int,
     as_str,
     is_nan,
@@ -45,7 +47,6 @@ from wbtip_pipeline.presentation.text import (
     published_rate,
     published_share,
     rate_text,
-    share_range_text,
     signed_pct,
     sum_bounds,
     years_text,
@@ -122,6 +123,8 @@ class Facts:
             region_code=self.region.code,
         )
         self.shown: set = set()
+        self.claims = Claims()  # what the documents print about cells, for `audit.py`
+        self.trend_figures = TrendFigures(self.dc, self.region)
         years = h["year"].astype(int) if not h.empty else pd.Series([], dtype=int)
         self.first_year = int(years.min()) if len(years) else None
         self.last_year = int(years.max()) if len(years) else None
@@ -136,7 +139,8 @@ class Facts:
 
     def bounds(self, cell):
         self.shown.add(cell)
-        return self.dc.bounds(cell)
+        bounds = self.dc.bounds(cell)
+        return None if bounds is None else CellBounds(bounds, (cell,), self.claims)
 
     def victim_rate(self, code: str, year: int) -> tuple[float, float] | None:
         """Victims detected per 100,000 inhabitants, from the published bounds (None: no count
@@ -372,9 +376,14 @@ class Facts:
         for r in recs.itertuples(index=False):
             lines, withheld_values = self.evidence(as_str(r.evidence))
             text = mask_counts_in_text(as_str(r.text))
+            progress = mask_counts_in_text(as_str(getattr(r, "progress_indicator", "")))
             for value in withheld_values:
                 # a figure withheld by secondary suppression must not be quoted either
                 text = re.sub(rf"(?<![\d.,]){value}(?![\d.,]?\d)", SECONDARY_TEXT, text)
+                progress = re.sub(rf"(?<![\d.,]){value}(?![\d.,]?\d)", SECONDARY_TEXT, progress)
+            with self.claims.at(f"recommendation {r.recommendation_id}"):  # shares as published
+                text = self.trend_figures.published_quotes(text, r.evidence, self.claims)
+                progress = self.trend_figures.published_quotes(progress, r.evidence, self.claims)
             items.append(
                 {
                     "id": str(r.recommendation_id),
@@ -385,6 +394,7 @@ class Facts:
                     "urgency_label": URGENCY_LABELS.get(as_str(r.urgency), as_str(r.urgency)),
                     "addressee": as_str(r.addressee),
                     "text": text,
+                    "progress": progress,
                     "rank": as_int(r.priority_rank),
                     "top": bool(r.top_priority) if not is_nan(r.top_priority) else False,
                     "latest_year": as_int(r.latest_year),
@@ -467,7 +477,7 @@ class Facts:
                 for k, v in keys.items()
                 if v not in (None, "")
             )
-            shown = self.values_text(values, hidden)
+            shown = self.values_text(values, hidden, (table, keys))
             statement = self.citations.statement_note({**keys, **values})  # an assessment
             shown = "; ".join(p for p in (shown, statement) if p)
             lines.append(
@@ -496,7 +506,8 @@ class Facts:
     }
     SHOWN_BOUNDS = ("value", "victims", "rate_per_100k")
 
-    def values_text(self, values: dict, withheld: bool = False) -> str:
+    def values_text(self, values: dict, withheld: bool = False, row=None) -> str:
+        """The values of an evidence `row` (its table and keys) an evidence line shows."""
         parts = []
         for stem in self.SHOWN_BOUNDS:
             lo, hi = values.get(f"{stem}_low"), values.get(f"{stem}_high")
@@ -511,7 +522,8 @@ class Facts:
                 stem = key[: -len("_low")]
                 hi = values.get(f"{stem}_high")
                 if value is not None and hi is not None:
-                    parts.append(f"{stem.replace('_', ' ')} {share_range_text((value, hi))}")
+                    share = self.trend_figures.evidence_share(row, stem, (value, hi), self.claims)
+                    parts.append(f"{stem.replace('_', ' ')} {share}")
         for key, label in self.SHOWN_VALUES.items():
             value = values.get(key)
             if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -551,6 +563,7 @@ class Facts:
             else:
                 total = sum_bounds(self.dc.bounds(c) for c in cells)
                 text = bounds_text(total)
+                self.claims.count(cells, total, text)
                 certain = any((self.dc.bounds(c) or (0, 0))[0] >= THRESHOLD for c in cells)
             directions = sorted(
                 {

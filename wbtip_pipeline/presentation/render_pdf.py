@@ -242,7 +242,9 @@ class _Writer:
         elif isinstance(b, Paragraph):
             body = lit(b.text)
             if b.runs:
-                parts = (lit(r) if isinstance(r, str) else f"wb-link({self.link(r)})" for r in b.runs)
+                parts = (
+                    lit(r) if isinstance(r, str) else f"wb-link({self.link(r)})" for r in b.runs
+                )
                 body = f"({', '.join(parts)},).join()"
             self.out.append(f"#wb-par({body}, lead: {lit(b.lead)}, cls: {lit(b.cls)})")
         elif isinstance(b, Note):

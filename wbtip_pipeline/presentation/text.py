@@ -1,5 +1,7 @@
 """Numbers in words: counts, shares, rates, years and changes as the report and the pack print
-them. Pure functions of published values (disclosure control has been applied before)."""
+them. Pure functions of published values (disclosure control has been applied before), but for
+one record: a share of bounds that know their cells (`CellBounds`, from `Facts.bounds`) is
+entered in the register of printed claims when printed, for the disclosure audit."""
 
 from __future__ import annotations
 
@@ -51,11 +53,40 @@ def signed_pct(value: float) -> str:
     return f"{value:+.0f}%".replace("-", "−")
 
 
+class CellBounds(tuple):
+    """Published bounds (low, high) that remember the cells they were read from and the
+    register of claims (`claims.Claims`) a share of them is recorded in when printed
+    (`Facts.bounds` hands them out). Pickled and copied as plain bounds: a chart drawn from
+    them is cached by its numbers only."""
+
+    def __new__(cls, bounds, cells=(), register=None):
+        self = super().__new__(cls, bounds)
+        self.cells, self.register = tuple(cells), register
+        return self
+
+    def __reduce__(self):
+        return (tuple, (tuple(self),))
+
+
+class ShareBounds(CellBounds):
+    """A share's bounds from `CellBounds`: the cells of its part (`cells`) and of its whole."""
+
+    def __new__(cls, bounds, cells=(), register=None, whole=()):
+        self = super().__new__(cls, bounds, cells, register)
+        self.whole = tuple(whole)
+        return self
+
+
 def share_range_text(bounds: tuple[float, float] | None) -> str:
+    """ "62%", "52–57%"; a share of published cells (`ShareBounds`) is recorded as printed, for
+    the disclosure audit."""
     if bounds is None:
         return NOT_REPORTED_TEXT
     low, high = (round(b * 100) for b in bounds)
-    return f"{low}%" if low == high else f"{low}–{high}%"
+    text = f"{low}%" if low == high else f"{low}–{high}%"
+    if isinstance(bounds, ShareBounds) and bounds.register is not None:
+        bounds.register.share(bounds.cells, bounds.whole, text)
+    return text
 
 
 def rate_text(bounds: tuple[float, float] | None) -> str:
@@ -89,11 +120,15 @@ def period_text(years: list[int]) -> str:
 
 
 def published_share(num, den) -> tuple[float, float] | None:
-    """[num_low / den_high, num_high / den_low] from published bounds, clipped to [0, 1]."""
+    """[num_low / den_high, num_high / den_low] from published bounds, clipped to [0, 1]; of
+    `CellBounds`, a `ShareBounds` that knows its cells."""
     if num is None or den is None or den[0] <= 0:
         return None
     low, high = num[0] / den[1], num[1] / den[0]
-    return (max(0.0, min(1.0, low)), max(0.0, min(1.0, high)))
+    share = (max(0.0, min(1.0, low)), max(0.0, min(1.0, high)))
+    if isinstance(num, CellBounds) and isinstance(den, CellBounds) and num.register is not None:
+        return ShareBounds(share, num.cells, num.register, den.cells)
+    return share
 
 
 def published_rate(bounds, population) -> tuple[float, float] | None:
@@ -103,7 +138,12 @@ def published_rate(bounds, population) -> tuple[float, float] | None:
 
 
 def sum_bounds(items: Iterable[tuple[int, int] | None]) -> tuple[int, int] | None:
+    """The bounds of a sum (None if a term is not published); of `CellBounds`, a `CellBounds`
+    of all their cells."""
     items = list(items)
     if not items or any(b is None for b in items):
         return None
-    return (sum(b[0] for b in items), sum(b[1] for b in items))
+    total = (sum(b[0] for b in items), sum(b[1] for b in items))
+    if all(isinstance(b, CellBounds) for b in items) and items[0].register is not None:
+        return CellBounds(total, [c for b in items for c in b.cells], items[0].register)
+    return total

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from wbtip_pipeline.presentation.audit import AuditResult, DisclosureAuditError, audit_disclosure
 from wbtip_pipeline.presentation.disclosure import publish_harmonised
 from wbtip_pipeline.presentation.document import Document
 from wbtip_pipeline.presentation.facts import Facts
@@ -23,7 +24,7 @@ from wbtip_pipeline.region import Region
 from wbtip_pipeline.report.document import build_report
 from wbtip_pipeline.report.sections.recommendations import published_recommendations
 from wbtip_pipeline.vocab import INDICATORS
-from wbtip_pipeline.warehouse import write_bytes_atomic
+from wbtip_pipeline.warehouse import with_footnotes, write_bytes_atomic
 
 HTML_NAME = "wbtip_report.html"
 PDF_NAME = "wbtip_report.pdf"
@@ -45,10 +46,12 @@ class ReportResult:
     published_files: list[Path] = field(default_factory=list)
     secondary_suppressions: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    audit: AuditResult | None = None  # the disclosure audit of every figure the report prints
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    write_bytes_atomic(path, frame.to_csv(index=False).encode("utf-8"))
+    # a row naming a member with a footnote (Kosovo) carries it, as in the warehouse's CSVs
+    write_bytes_atomic(path, with_footnotes(frame).to_csv(index=False).encode("utf-8"))
     return path
 
 
@@ -88,6 +91,7 @@ def _published_exports(f: Facts, tables: dict, folder: Path) -> list[Path]:
                 "priority_rank": [i["rank"] for i in items],
                 "top_priority": [i["top"] for i in items],
                 "text": [i["text"] for i in items],
+                "progress_indicator": [i["progress"] for i in items],
                 "rule_id": [i["rule_id"] for i in items],
                 "evidence": [" | ".join(e["text"] for e in i["evidence_lines"]) for i in items],
             }
@@ -129,6 +133,11 @@ def render_report(
     with charts.cached_in(Path(cache_dir) / "charts" / "report" if cache_dir else None):
         html, doc, facts = render_html(tables, provenance, region)
     timings["html_s"] = round(time.perf_counter() - t0, 3)
+    # nothing is written if a reader could re-derive a protected cell from what it prints
+    audit = audit_disclosure(facts.dc, facts.claims)
+    if not audit.passed:
+        raise DisclosureAuditError(audit, "the report")
+    timings["audit_s"] = round(audit.seconds, 3)
     t1 = time.perf_counter()
     pdf = render_pdf(doc)
     timings["pdf_s"] = round(time.perf_counter() - t1, 3)
@@ -149,6 +158,7 @@ def render_report(
         published_files=published,
         secondary_suppressions=len(facts.dc.log),
         timings=timings,
+        audit=audit,
     )
 
 

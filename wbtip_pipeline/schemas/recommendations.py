@@ -18,9 +18,11 @@ import pandera.pandas as pa
 from wbtip_pipeline.vocab import (
     BANNED_PHRASES,
     CHANGES,
+    DATED_AFTER_YEARS,
     DOMAINS,
     ID_HEX,
     ISO3_PATTERN,
+    MAX_PROGRESS_WORDS,
     MAX_WORDS,
     REGIONAL,
     REJECTED_CHANGE,
@@ -35,6 +37,8 @@ _PLACE = rf"^({ISO3_PATTERN}|{REGIONAL})$"
 _SUMMARISES = rf"^({ISO3_PATTERN}(,{ISO3_PATTERN})+)?$"
 _VERBS = tuple(URGENCY_VERBS.values())
 _HTML = re.compile(r"<[A-Za-z/!]")
+# a checklist item id (as mechanism_gaps.item_id): ids stay in their own columns, never in words
+_ITEM_ID = r"\bCT-\d{2}\b"
 
 
 def _verb_first(text: pd.Series) -> pd.Series:
@@ -46,9 +50,11 @@ def _short(text: pd.Series) -> pd.Series:
 
 
 def _plain_claims(text: pd.Series) -> pd.Series:
-    """No markup, no template left-overs, no `<5` or prevalence wording, no 'nan'."""
+    """No markup, no template left-overs (fields, the stand-ins of a regional line), no `<5`
+    or prevalence wording, no 'nan', no checklist id."""
     lowered = text.str.lower()
-    bad = lowered.str.contains(_HTML) | text.str.contains(r"[{}]") | text.str.contains(r"\bnan\b")
+    bad = lowered.str.contains(_HTML) | text.str.contains(r"[{}⟦⟧]") | text.str.contains(r"\bnan\b")
+    bad |= text.str.contains(_ITEM_ID)
     for phrase in BANNED_PHRASES:
         bad |= lowered.str.contains(phrase, regex=False)
     return ~bad
@@ -99,14 +105,15 @@ def _names_addressee(df: pd.DataFrame) -> pd.Series:
 
 
 def _ranks_in_order(df: pd.DataFrame) -> pd.Series:
-    """Within a jurisdiction, rank 1..n follows urgency, then score (high first)."""
+    """Within a jurisdiction, rank 1..n puts acts_first before the rest; within each, urgency,
+    then score (high first)."""
     ordered = df.assign(_u=df["urgency"].map(URGENCIES.index)).sort_values(
         ["jurisdiction", "priority_rank"]
     )
     ok = pd.Series(True, index=df.index)
     for _, rows in ordered.groupby("jurisdiction"):
         ranks = rows["priority_rank"].tolist() == list(range(1, len(rows) + 1))
-        key = list(zip(rows["_u"], -rows["priority_score"], strict=True))
+        key = list(zip(~rows["acts_first"], rows["_u"], -rows["priority_score"], strict=True))
         if not ranks or key != sorted(key):
             ok[rows.index] = False
     return ok
@@ -159,8 +166,29 @@ recommendations_schema = pa.DataFrameSchema(
             ],
             description=(
                 f"the recommendation in plain text: starts with the urgency's verb "
-                f"({', '.join(_VERBS)}), names the addressee, fewer than {MAX_WORDS} words; "
-                "victims are 'detected' or 'identified', and <5 reads 'fewer than five'"
+                f"({', '.join(_VERBS)}), names the addressee and what to do, gives the evidence "
+                "with its year (an assessment's own words in quotation marks), fewer than "
+                f"{MAX_WORDS} words; never a checklist id (those are in evidence); victims are "
+                "'detected' or 'identified', and <5 reads 'fewer than five'"
+            ),
+        ),
+        "progress_indicator": pa.Column(
+            str,
+            [
+                pa.Check.str_length(min_value=1),
+                pa.Check(
+                    lambda s: s.str.split().str.len() < MAX_PROGRESS_WORDS,
+                    error=f"progress_indicator must have fewer than {MAX_PROGRESS_WORDS} words",
+                ),
+                pa.Check(
+                    _plain_claims,
+                    error="plain text without <5, prevalence wording, ids or template left-overs",
+                ),
+            ],
+            description=(
+                "how progress would show: what an assessor would find once the recommendation is "
+                "acted on (for a checklist item, from its evidence_of_met), e.g. 'a fund in law, "
+                f"claims made, and awards paid to victims'; fewer than {MAX_PROGRESS_WORDS} words"
             ),
         ),
         "rule_id": pa.Column(
@@ -196,22 +224,37 @@ recommendations_schema = pa.DataFrameSchema(
             "float64",
             pa.Check.ge(0.0),
             description=(
-                "weight x (1 + log2(min(n_evidence, 16)) / 4) x 0.5 ** (years_behind / 5): the "
-                "rule's weight, more evidence with diminishing returns, halved for every five "
-                "years the evidence lies behind the latest year of its table"
+                "weight x (1 + log2(min(n_evidence, 16)) / 4) x 0.5 ** (years_behind / 5) x "
+                "source x dated: the rule's weight, more evidence with diminishing returns, "
+                "halved for every five years the evidence lies behind the latest year of its "
+                "table, weighed by its sources (a copy or a news report less than its publisher), "
+                "halved again when dated"
+            ),
+        ),
+        "acts_first": pa.Column(
+            bool,
+            description=(
+                "true for what a delegation can act on first: a change in law, policy or "
+                "practice (not a request for figures or an account), urged or considered (not an "
+                "invitation to keep going), on "
+                f"evidence no more than {DATED_AFTER_YEARS} years older than the newest "
+                "statistics"
             ),
         ),
         "priority_rank": pa.Column(
             "int64",
             pa.Check.ge(1),
             description=(
-                "1 = first within the jurisdiction, ordered by urgency (urge, consider, invite), "
-                "then priority_score"
+                "1 = first within the jurisdiction: acts_first before the rest, then by urgency "
+                "(urge, consider, invite), then priority_score"
             ),
         ),
         "top_priority": pa.Column(
             bool,
-            description=f"true for the first {TOP_PRIORITIES} of the jurisdiction: the report leads with them",
+            description=(
+                f"true for the first {TOP_PRIORITIES} of the jurisdiction: the report leads with "
+                "them, the recent concrete actions wherever the jurisdiction has them"
+            ),
         ),
         "summarises": pa.Column(
             str,
@@ -225,6 +268,10 @@ recommendations_schema = pa.DataFrameSchema(
     checks=[
         pa.Check(_urgency_verb, error="the text's first word must be its urgency's verb"),
         pa.Check(_names_addressee, error="the text must name its addressee"),
+        pa.Check(
+            lambda df: ~df["acts_first"] | (df["urgency"] != "invite"),
+            error="an invitation to keep going never acts first",
+        ),
         pa.Check(_evidence_counted, error="n_evidence must count the evidence rows"),
         pa.Check(_evidence_of_its_table, error="evidence rows must come from evidence_table"),
         pa.Check(
@@ -235,7 +282,10 @@ recommendations_schema = pa.DataFrameSchema(
             lambda df: (df["summarises"] == "") | (df["jurisdiction"] == REGIONAL),
             error=f"only a {REGIONAL} line summarises jurisdictions",
         ),
-        pa.Check(_ranks_in_order, error="priority_rank must follow urgency, then score"),
+        pa.Check(
+            _ranks_in_order,
+            error="priority_rank must follow acts_first, then urgency, then score",
+        ),
     ],
     unique=["recommendation_id"],
     strict=True,

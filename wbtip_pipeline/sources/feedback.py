@@ -32,6 +32,7 @@ FORM_COLUMNS = [
     "domain",
     "addressee",
     "text",
+    "progress_indicator",
     "decision",
     "amended_text",
     "responsible_institution",
@@ -40,7 +41,8 @@ FORM_COLUMNS = [
     "decided_by",
     "decided_on",
 ]
-# what the reader needs from a form; the descriptive columns (jurisdiction ... text) may go
+# what the reader needs from a form; the descriptive columns (jurisdiction ... progress_indicator)
+# may go
 REQUIRED_COLUMNS = [
     "recommendation_id",
     "decision",

@@ -3,7 +3,8 @@ evidence tables of the analytics layer (`schemas/analytics.py`).
 
 Grain of `recommendations`: one row per rule x group of triggering evidence rows (one group per
 jurisdiction unless the rule groups otherwise), plus one `REGIONAL` line per rule whose text is
-identical, once the jurisdiction name is taken out, for `MIN_SUMMARISED` or more jurisdictions.
+identical, once the jurisdiction name (and the year and the quoted finding of the latest
+assessment) is taken out, for `MIN_SUMMARISED` or more jurisdictions.
 Grain of `recommendation_changes`: one row per recommendation id present in the previous or the
 current materialisation.
 
@@ -22,13 +23,26 @@ How a rule runs (the YAML file's header says the same for analysts):
    Plain column fields come from the group's lead row (its most recent row); a row with an
    empty template column never triggers the rule, so no text fills in a missing figure.
    Counts given as intervals render through `Interval`: `<5` reads "fewer than five", never
-   as a number.
+   as a number. `progress_indicator` ("how progress would show") is the rule's `progress`
+   template over the same fields.
+
+What to do about a checklist item is data (`rules/actions.yaml`, `load_actions`): rows of the
+mechanism tables carry their item's `topic`, `action_not_met`, `action_partly_met`,
+`item_progress` and addressee, and `evidence_quote` the assessment's own words in quotation
+marks. Checklist ids, file names and addresses are never template fields: they stay in the
+evidence, so a text names the action, not the item's code.
 
 Stable id: "REC-" + the first 10 hex digits of SHA-256 over the rule id, the jurisdiction and
 the sorted evidence *keys* (never the values): a revised figure keeps its recommendation's id,
 a different set of evidence rows gives a new one.
 
-Priority (within a jurisdiction, after urgency urge > consider > invite):
+Priority. Within a jurisdiction the recommendations a delegation can act on first lead:
+`acts_first` is true for a change in law, policy or practice (rule step `act`; not `inform`,
+a request for figures or an account) that is urged or considered (not an invitation to keep
+going) on evidence that is not dated (below).
+Those rank first, then the rest; within each part urgency (urge > consider > invite), then
+`priority_score` (high first), so the top `TOP_PRIORITIES` are recent, concrete actions
+wherever a jurisdiction has them.
 `priority_score = weight x (1 + log2(min(n_evidence, 16)) / 4) x 0.5 ** (years_behind / 5)
 x source x dated`, where `weight` is the rule's (default 1), `years_behind` is how far the
 latest year of the evidence lies behind the latest year of its whole table (0 when the evidence
@@ -67,6 +81,7 @@ from wbtip_pipeline.vocab import (
     DATED_AFTER_YEARS,
     DOMAINS,
     ID_HEX,
+    MAX_PROGRESS_WORDS,
     MAX_WORDS,
     MIN_SHARED_GAP,
     NOT_DISCUSSED,
@@ -77,13 +92,20 @@ from wbtip_pipeline.vocab import (
 )
 
 DEFAULT_RULES = Path(__file__).resolve().parents[1] / "rules" / "recommendations.yaml"
+DEFAULT_ACTIONS = Path(__file__).resolve().parents[1] / "rules" / "actions.yaml"
 
 # REGIONAL, DOMAINS, URGENCIES (the Council of Europe monitoring body's scale) and their verbs,
 # CHANGES, MAX_WORDS, TOP_PRIORITIES, ID_HEX and BANNED_PHRASES are the contract of the
 # recommendation tables: `vocab.py`.
 FROM_EVIDENCE = "from_evidence"
+# a rule's addressee `from_item`: the addressee rules/actions.yaml gives the evidence's item
+FROM_ITEM = "from_item"
+# a rule's step: `act` asks for a change in law, policy or practice, `inform` for figures or an
+# account to be published; only `act` on evidence that is not dated ranks first
+STEPS = ("act", "inform")
 
 MAX_TEMPLATE_WORDS = 45  # each field counted as one word: leaves room for long names
+MAX_PROGRESS_TEMPLATE_WORDS = 30
 RECENCY_HALF_LIFE_YEARS = 5
 # what dated evidence (vocab.DATED_AFTER_YEARS) counts, on top of the recency half-life
 DATED_FACTOR = 0.5
@@ -99,12 +121,14 @@ RECOMMENDATION_COLUMNS = [
     "urgency",
     "addressee",
     "text",
+    "progress_indicator",
     "rule_id",
     "evidence_table",
     "evidence",
     "n_evidence",
     "latest_year",
     "priority_score",
+    "acts_first",
     "priority_rank",
     "top_priority",
     "summarises",
@@ -350,11 +374,18 @@ class Rule:
     having: tuple[Condition, ...] = ()
     group_by: tuple[str, ...] = ()
     weight: float = 1.0
+    progress: str = ""
+    step: str = "act"
 
     @property
     def fields(self) -> list[tuple[str, str]]:
-        """(field, format spec) of the template, in order."""
-        return [(f, s or "") for _, f, s, _ in string.Formatter().parse(self.text) if f]
+        """(field, format spec) of the text and the progress templates, in order."""
+        return [
+            (f, s or "")
+            for template in (self.text, self.progress)
+            for _, f, s, _ in string.Formatter().parse(template)
+            if f
+        ]
 
 
 class RulesError(ValueError):
@@ -581,6 +612,167 @@ _SELECTOR_VALUES = {
 }
 
 
+# --- checklist items: what to do about each (rules/actions.yaml) -----------------------------
+
+# The column of each mechanism table that holds a checklist item id (regional_opportunities:
+# `key`, on its shared_gap rows only).
+ITEM_COLUMNS = {
+    "mechanism_gaps": "item_id",
+    "mechanism_scores": "item_id",
+    "mechanism_conflicts": "item_id",
+    "regional_opportunities": "key",
+}
+# Tables whose `evidence` column holds an assessment's own words: {evidence_quote}.
+QUOTED_TABLES = ("mechanism_gaps", "mechanism_scores", "mechanism_conflicts")
+QUOTE_FIELD = "evidence_quote"
+QUOTE_MAX_WORDS = 30  # the longest bundled assessment has 29: a longer one is cut, "[…]"
+# template field -> the field of the item's entry in rules/actions.yaml
+ITEM_FIELDS = {
+    "topic": "topic",
+    "action_not_met": "not_met",
+    "action_partly_met": "partly_met",
+    "item_progress": "progress",
+}
+_ITEM_ADDRESSEE = "item_addressee"  # a row's item's addressee, for `addressee: from_item`
+_ITEM = "checklist_item"  # a row's item id, to list topics in the checklist's order
+# the words each field of an entry may have: room for the addressee and a quoted finding
+ACTION_WORDS = {"topic": 8, "addressee": 10, "not_met": 24, "partly_met": 24, "progress": 24}
+ITEM_ID = re.compile(r"\bCT-\d{2}\b")  # as the mechanism tables check item_id
+_ITEM_KEY = re.compile(r"^CT-\d{2}$")
+
+
+@dataclass(frozen=True)
+class ItemAction:
+    """What to do about one checklist item (the fields: the header of rules/actions.yaml)."""
+
+    topic: str
+    addressee: str
+    not_met: str
+    partly_met: str
+    progress: str
+
+
+def _phrase_problem(key: str, value: str) -> str | None:
+    """Why a phrase of rules/actions.yaml cannot go into a sentence, or None."""
+    if not value:
+        return "required"
+    if ITEM_ID.search(value):
+        return "names a checklist id: ids stay in their own columns, never in a text"
+    if re.search(r"[{}<>]", value):
+        return "plain words only: no template fields, no markup"
+    lowered = value.lower()
+    for phrase in BANNED_PHRASES:
+        if phrase in lowered:
+            return f"'{phrase}': a claim the data cannot carry"
+    if not value[0].islower():
+        return "starts in lower case: the phrase sits inside a sentence"
+    if value[-1] in ".;:,":
+        return "no punctuation at the end: the phrase sits inside a sentence"
+    if len(value.split()) > ACTION_WORDS[key]:
+        return f"{len(value.split())} words; keep it to {ACTION_WORDS[key]}"
+    return None
+
+
+def parse_actions(data: Any, source: str = "actions") -> dict[str, ItemAction]:
+    """{item id: ItemAction} from the parsed YAML document; raises `RulesError` listing every
+    problem by item and field."""
+    if not isinstance(data, dict) or not isinstance(data.get("items"), dict):
+        raise RulesError(f"{source}: expected a mapping with the items under 'items'")
+    problems = [f"top level: unknown key '{k}'" for k in sorted(set(data) - {"items", "version"})]
+    keys = tuple(ACTION_WORDS)
+    out = {}
+    for item_id, raw in data["items"].items():
+        where = f"item {item_id}"
+        if not _ITEM_KEY.match(str(item_id)):
+            problems.append(f"{where}: not a checklist item id such as CT-01")
+        if not isinstance(raw, dict):
+            problems.append(f"{where}: a mapping of {', '.join(keys)}")
+            continue
+        for key in sorted(set(raw) - set(keys)):
+            problems.append(f"{where}, field '{key}': unknown field ({', '.join(keys)})")
+        values = {k: " ".join(str(raw.get(k) or "").split()) for k in keys}
+        for key, value in values.items():
+            why = _phrase_problem(key, value)
+            if why:
+                problems.append(f"{where}, field '{key}': {why}")
+        out[str(item_id)] = ItemAction(**values)
+    if problems:
+        raise RulesError(
+            f"{source}: {len(problems)} problem(s)\n" + "\n".join(f"- {p}" for p in problems)
+        )
+    return out
+
+
+def load_actions(path: Path | str = DEFAULT_ACTIONS) -> dict[str, ItemAction]:
+    """What to do about each checklist item, from the YAML file at `path` (`parse_actions`)."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise RulesError(f"{path}: not valid YAML: {exc}") from exc
+    return parse_actions(data, str(path))
+
+
+def quote(evidence: Any) -> str | None:
+    """An assessment's words in quotation marks: the first of several agreeing statements
+    (joined by ' | '), cut after whole clauses at QUOTE_MAX_WORDS words, '[…]' marking the
+    cut; None when there are none."""
+    if not _present(evidence) or not str(evidence).strip():
+        return None
+    text = " ".join(str(evidence).split(" | ")[0].split())
+    if len(text.split()) > QUOTE_MAX_WORDS:
+        kept: list[str] = []
+        for clause in re.split(r"(?<=[;,])\s+", text):
+            if len(" ".join([*kept, clause]).split()) > QUOTE_MAX_WORDS:
+                break
+            kept.append(clause)
+        cut = " ".join(kept) if kept else " ".join(text.split()[:QUOTE_MAX_WORDS])
+        text = cut.rstrip(";,") + " […]"
+    return f"“{text}”"
+
+
+def _item_ids(table: str, rows: pd.DataFrame) -> pd.Series:
+    """The checklist item of each row (None where a row is not about one)."""
+    ids = rows[ITEM_COLUMNS[table]].astype(object)
+    if table == "regional_opportunities":
+        ids = ids.where(rows["opportunity_type"] == "shared_gap", None)
+    return ids
+
+
+def _uses_items(rule: Rule) -> bool:
+    names = {f for f, _ in rule.fields}
+    return rule.addressee == FROM_ITEM or any(
+        name.removesuffix("_list") in ITEM_FIELDS for name in names
+    )
+
+
+def with_item_fields(
+    rule: Rule, rows: pd.DataFrame, actions: Mapping[str, ItemAction]
+) -> pd.DataFrame:
+    """`rows` with what the templates say about their checklist item (`ITEM_FIELDS` and the
+    item's addressee) and the quote of their evidence. An item the rule needs that
+    rules/actions.yaml does not cover stops the run: no text goes out without its action."""
+    if rule.table in QUOTED_TABLES:
+        rows = rows.assign(**{QUOTE_FIELD: rows["evidence"].map(quote)})
+    if rule.table not in ITEM_COLUMNS:
+        return rows
+    ids = _item_ids(rule.table, rows)
+    unknown = sorted({str(i) for i in ids if _present(i) and i not in actions})
+    if unknown and _uses_items(rule):
+        raise RulesError(
+            f"rule {rule.id}: rules/actions.yaml has no entry for {', '.join(unknown)}; add "
+            "what to do about each checklist item"
+        )
+
+    def entry(field_name: str) -> pd.Series:
+        return ids.map(
+            lambda i: getattr(actions[i], field_name) if _present(i) and i in actions else None
+        )
+
+    fields = {name: entry(key) for name, key in ITEM_FIELDS.items()}
+    return rows.assign(**fields, **{_ITEM_ADDRESSEE: entry("addressee"), _ITEM: ids})
+
+
 # --- fields: what a template may use ----------------------------------------------------------
 
 GENERIC_FIELDS = {
@@ -626,11 +818,14 @@ def available_fields(table: str, select: str | None = None) -> dict[str, str]:
     - `<column>_label` / `<column>_label_list` for coded columns (`LABELS`): names, not codes;
     - `<name>` for each `<name>_low`/`<name>_high` pair: an `Interval`, and `<name>_sum` (the
       group's bounds added) for counts;
-    - the selector's added fields; `GENERIC_FIELDS`.
+    - the selector's added fields; on the mechanism tables, what rules/actions.yaml says about
+      the row's item (`ITEM_FIELDS`) and `evidence_quote`; `GENERIC_FIELDS`.
+    Never a checklist id, file name or address (`FORBIDDEN_FIELDS`): they stay in the evidence.
     """
     columns = table_columns(table)
     if select in SELECTORS:
         columns |= dict(SELECTORS[select].adds)
+    columns |= _item_columns(table)
     fields = dict(columns)
     fields |= {f"{c}_list": "text" for c in columns}
     for c in columns:
@@ -643,12 +838,39 @@ def available_fields(table: str, select: str | None = None) -> dict[str, str]:
     return fields | GENERIC_FIELDS
 
 
+def _item_columns(table: str) -> dict[str, str]:
+    """The columns `with_item_fields` adds to the rows of `table`, and their kinds."""
+    out = dict.fromkeys(ITEM_FIELDS, "text") if table in ITEM_COLUMNS else {}
+    return out | ({QUOTE_FIELD: "text"} if table in QUOTED_TABLES else {})
+
+
+# Fields a text never shows: what they hold stays in the evidence columns.
+FORBIDDEN_FIELDS = {
+    "item_id": "checklist ids stay in their own columns; name the item with {topic}",
+    "items": "checklist ids stay in their own columns",
+    "items_known": "checklist ids stay in their own columns",
+    "evidence": "quote an assessment with {evidence_quote}",
+    "source_": "file names and addresses stay in the evidence",
+}
+
+
+def _forbidden(table: str, name: str) -> str | None:
+    base = name.removesuffix("_list")
+    if table == "regional_opportunities" and base == "key":
+        return FORBIDDEN_FIELDS["item_id"]
+    for stem, why in FORBIDDEN_FIELDS.items():
+        if base == stem or (stem.endswith("_") and base.startswith(stem)):
+            return why
+    return None
+
+
 def _required_columns(rule: Rule) -> list[str]:
-    """Columns a row must fill to trigger the rule: those the template reads from the lead row."""
-    columns = set(table_columns(rule.table))
+    """Columns a row must fill to trigger the rule: those the templates read from the lead row
+    (and the item's addressee for `addressee: from_item`)."""
+    columns = set(table_columns(rule.table)) | set(_item_columns(rule.table))
     if rule.select:
         columns |= set(SELECTORS[rule.select].adds)
-    needed = []
+    needed = [_ITEM_ADDRESSEE] if rule.addressee == FROM_ITEM else []
     for name, _ in rule.fields:
         if name in columns:
             needed.append(name)
@@ -677,8 +899,19 @@ _RULE_KEYS = {
     "addressee",
     "weight",
     "text",
+    "progress",
+    "step",
 }
-_REQUIRED_KEYS = ("id", "description", "table", "domain", "urgency", "addressee", "text")
+_REQUIRED_KEYS = (
+    "id",
+    "description",
+    "table",
+    "domain",
+    "urgency",
+    "addressee",
+    "text",
+    "progress",
+)
 
 
 class _Problems:
@@ -817,39 +1050,67 @@ def _selector_value(table: str, key: str, value: Any) -> str | None:
     return None
 
 
+def _check_fields(
+    rule: Rule, name: str, template: str, fields: Mapping[str, str], problems: _Problems
+) -> list[str] | None:
+    """The field names of `template` (rule field `name`), each checked; None if unparsable."""
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        problems.add(rule.id, name, f"not a valid template: {exc}")
+        return None
+    for _, field_name, spec, conversion in parsed:
+        if field_name is None:
+            continue
+        if not _FIELD.match(field_name) or conversion:
+            problems.add(rule.id, name, f"'{{{field_name}}}': only plain field names are allowed")
+        elif why := _forbidden(rule.table, field_name):
+            problems.add(rule.id, name, f"'{{{field_name}}}': {why}")
+        elif field_name not in fields:
+            problems.add(rule.id, name, f"unknown field '{{{field_name}}}' for table {rule.table}")
+        elif (spec or "") not in SPECS.get(fields[field_name], ("",)):
+            problems.add(
+                rule.id,
+                name,
+                f"format '{spec}' not allowed for {fields[field_name]} field '{field_name}' "
+                f"({', '.join(repr(s) for s in SPECS.get(fields[field_name], ('',)))})",
+            )
+    lowered = template.lower()
+    for phrase in BANNED_PHRASES:
+        if phrase in lowered:
+            problems.add(rule.id, name, f"'{phrase}': a claim the data cannot carry")
+    if ITEM_ID.search(template):
+        problems.add(rule.id, name, "names a checklist id: ids stay in their own columns")
+    return [f for _, f, _, _ in parsed if f is not None]
+
+
+def _words(template: str) -> int:
+    return len(re.sub(r"\{[^}]*\}", "X", template).split())
+
+
 def _check_text(rule: Rule, fields: Mapping[str, str], problems: _Problems) -> None:
     verb = URGENCY_VERBS.get(rule.urgency)
     if verb and not rule.text.startswith(verb + " "):
         problems.add(rule.id, "text", f"an '{rule.urgency}' text starts with '{verb} '")
-    try:
-        parsed = list(string.Formatter().parse(rule.text))
-    except ValueError as exc:
-        problems.add(rule.id, "text", f"not a valid template: {exc}")
-        return
-    names = [f for _, f, _, _ in parsed if f is not None]
-    if "addressee" not in names:
+    names = _check_fields(rule, "text", rule.text, fields, problems)
+    if names is not None and "addressee" not in names:
         problems.add(rule.id, "text", "must name the addressee with {addressee}")
-    for _, name, spec, conversion in parsed:
-        if name is None:
-            continue
-        if not _FIELD.match(name) or conversion:
-            problems.add(rule.id, "text", f"'{{{name}}}': only plain field names are allowed")
-        elif name not in fields:
-            problems.add(rule.id, "text", f"unknown field '{{{name}}}' for table {rule.table}")
-        elif (spec or "") not in SPECS.get(fields[name], ("",)):
-            problems.add(
-                rule.id,
-                "text",
-                f"format '{spec}' not allowed for {fields[name]} field '{name}' "
-                f"({', '.join(repr(s) for s in SPECS.get(fields[name], ('',)))})",
-            )
-    lowered = rule.text.lower()
-    for phrase in BANNED_PHRASES:
-        if phrase in lowered:
-            problems.add(rule.id, "text", f"'{phrase}': a claim the data cannot carry")
-    words = len(re.sub(r"\{[^}]*\}", "X", rule.text).split())
-    if words > MAX_TEMPLATE_WORDS:
+    if _words(rule.text) > MAX_TEMPLATE_WORDS:
+        words = _words(rule.text)
         problems.add(rule.id, "text", f"{words} words; keep templates to {MAX_TEMPLATE_WORDS}")
+    _check_fields(rule, "progress", rule.progress, fields, problems)
+    if rule.progress[:1].isupper() or rule.progress.endswith("."):
+        problems.add(
+            rule.id,
+            "progress",
+            "a phrase after 'Progress would show as:', in lower case, no full stop",
+        )
+    if _words(rule.progress) > MAX_PROGRESS_TEMPLATE_WORDS:
+        problems.add(
+            rule.id,
+            "progress",
+            f"{_words(rule.progress)} words; keep it to {MAX_PROGRESS_TEMPLATE_WORDS}",
+        )
 
 
 def _check_grouping(rule: Rule, kinds: Mapping[str, str], problems: _Problems) -> None:
@@ -903,6 +1164,8 @@ def _parse_rule(raw: Any, index: int, problems: _Problems) -> Rule | None:
         urgency=str(raw["urgency"]),
         addressee=str(raw["addressee"]).strip(),
         text=" ".join(str(raw["text"]).split()),
+        progress=" ".join(str(raw["progress"]).split()),
+        step=str(raw.get("step", "act")),
         where=_conditions(raw.get("where"), rule_id, "where", table, kinds, problems),
         select=select,
         params=params,
@@ -914,6 +1177,14 @@ def _parse_rule(raw: Any, index: int, problems: _Problems) -> Rule | None:
         problems.add(rule_id, "domain", f"'{rule.domain}' is not one of {', '.join(DOMAINS)}")
     if rule.urgency not in URGENCIES:
         problems.add(rule_id, "urgency", f"'{rule.urgency}' is not one of {', '.join(URGENCIES)}")
+    if rule.step not in STEPS:
+        problems.add(rule_id, "step", f"'{rule.step}' is not one of {', '.join(STEPS)}")
+    if rule.addressee == FROM_ITEM and rule.table not in ITEM_COLUMNS:
+        problems.add(
+            rule_id,
+            "addressee",
+            f"{FROM_ITEM} needs a table about checklist items ({', '.join(ITEM_COLUMNS)})",
+        )
     _check_grouping(rule, after, problems)
     _check_text(rule, available_fields(table, select), problems)
     return rule
@@ -1040,6 +1311,8 @@ def _field_value(name: str, group: pd.DataFrame, lead: pd.Series) -> Any:
         return LABELS[base](lead[base])
     if name.endswith("_list"):
         base = name.removesuffix("_list")
+        if base in ITEM_FIELDS:  # in the checklist's order, not alphabetically
+            return join_words(dict.fromkeys(group.sort_values(_ITEM)[base].dropna()))
         return _distinct(group[base], column=base)
     if name.endswith("_sum"):
         base = name.removesuffix("_sum")
@@ -1056,17 +1329,18 @@ def _lead_row(table: str, group: pd.DataFrame) -> pd.Series:
     return ordered.iloc[-1]
 
 
-def _render(rule: Rule, values: Mapping[str, Any]) -> str:
-    return " ".join(rule.text.format_map(values).split())
+def _render(template: str, values: Mapping[str, Any]) -> str:
+    return " ".join(template.format_map(values).split())
 
 
 def _text_values(
     rule: Rule, group: pd.DataFrame, jurisdiction_name: str, years: list[int]
 ) -> dict[str, Any]:
     lead = _lead_row(rule.table, group)
+    addressee = rule.addressee if rule.addressee != FROM_ITEM else str(lead[_ITEM_ADDRESSEE])
     generic = {
         "jurisdiction_name": jurisdiction_name,
-        "addressee": rule.addressee,
+        "addressee": addressee,
         "n_evidence": Number(len(group)),
         "latest_year": Number(max(years)) if years else "",
         "years_label": years_label(years),
@@ -1082,6 +1356,11 @@ def _text_values(
 _SENTINEL = "⟦jurisdiction⟧"
 # ... and for the year of the latest assessment ({latest_year}), which a regional line lists
 _YEAR_SENTINEL = "⟦latest_year⟧"
+# ... and for an assessment's words ({evidence_quote}): each jurisdiction's own line quotes its
+# finding, a regional line says where to read them (the same action, urged on several
+# findings, stays one regional line)
+_QUOTE_SENTINEL = "⟦finding⟧"
+QUOTES_IN_SUMMARY = "each jurisdiction's finding is quoted in its own recommendation"
 
 
 def _one_recommendation(rule: Rule, group: pd.DataFrame, reference_year: float | None) -> dict:
@@ -1089,9 +1368,12 @@ def _one_recommendation(rule: Rule, group: pd.DataFrame, reference_year: float |
     name = country_name(jurisdiction) if jurisdiction != REGIONAL else "the region"
     years = [int(y) for y in _row_years(rule.table, group).dropna()]
     values = _text_values(rule, group, name, _all_years(rule.table, group))
-    text = _render(rule, values)
+    text = _render(rule.text, values)
     if len(text.split()) >= MAX_WORDS:
         raise ValueError(f"rule {rule.id} ({jurisdiction}): {len(text.split())} words: {text}")
+    progress = _render(rule.progress, values)
+    if len(progress.split()) >= MAX_PROGRESS_WORDS:
+        raise ValueError(f"rule {rule.id} ({jurisdiction}): progress too long: {progress}")
     domain = rule.domain if rule.domain != FROM_EVIDENCE else str(group["domain"].iloc[0])
     if domain not in DOMAINS:
         raise ValueError(f"rule {rule.id}: domain '{domain}' of the evidence is not a domain code")
@@ -1103,8 +1385,9 @@ def _one_recommendation(rule: Rule, group: pd.DataFrame, reference_year: float |
         "jurisdiction": jurisdiction,
         "domain": domain,
         "urgency": rule.urgency,
-        "addressee": rule.addressee,
+        "addressee": values["addressee"],
         "text": text,
+        "progress_indicator": progress,
         "rule_id": rule.id,
         "evidence_table": rule.table,
         "evidence": evidence,
@@ -1112,17 +1395,22 @@ def _one_recommendation(rule: Rule, group: pd.DataFrame, reference_year: float |
         "latest_year": latest,
         "summarises": "",
         "_weight": rule.weight,
+        "_step": rule.step,
         "_reference_year": reference_year,
-        "_same_text": _render(rule, _neutral(values)),
+        "_same_text": _render(rule.text, _neutral(values)),
+        "_same_progress": _render(rule.progress, _neutral(values)),
     }
 
 
 def _neutral(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The template values with the jurisdiction's name (and the latest year, which differs
-    between jurisdictions) taken out, to compare texts across jurisdictions."""
+    """The template values with the jurisdiction's name (and the latest year and the quoted
+    finding, which differ between jurisdictions) taken out, to compare texts across
+    jurisdictions."""
     out = dict(values) | {"jurisdiction_name": _SENTINEL}
     if "latest_year" in out:
         out["latest_year"] = _YEAR_SENTINEL
+    if QUOTE_FIELD in out:
+        out[QUOTE_FIELD] = _QUOTE_SENTINEL
     return out
 
 
@@ -1131,8 +1419,13 @@ def _reference_year(table_name: str, table: pd.DataFrame) -> float | None:
     return float(years.max()) if len(years) else None
 
 
-def apply_rule(rule: Rule, tables: Mapping[str, pd.DataFrame]) -> list[dict]:
-    """The recommendations one rule makes from the tables (steps: module docstring)."""
+def apply_rule(
+    rule: Rule,
+    tables: Mapping[str, pd.DataFrame],
+    actions: Mapping[str, ItemAction] | None = None,
+) -> list[dict]:
+    """The recommendations one rule makes from the tables (steps: module docstring);
+    `actions`: what to do about each checklist item (default: `load_actions()`)."""
     table = tables[rule.table]
     rows = table
     if "jurisdiction" in rows.columns:
@@ -1145,6 +1438,8 @@ def apply_rule(rule: Rule, tables: Mapping[str, pd.DataFrame]) -> list[dict]:
         return []
     for condition in rule.having:
         rows = rows[condition.mask(rows)]
+    if rule.table in ITEM_COLUMNS or rule.table in QUOTED_TABLES:
+        rows = with_item_fields(rule, rows, load_actions() if actions is None else actions)
     rows = rows.dropna(subset=_required_columns(rule))
     if rows.empty:
         return []
@@ -1163,13 +1458,22 @@ def _jurisdiction_order(code: str) -> tuple[int, str]:
     return (order.index(code), code) if code in order else (len(order), code)
 
 
+def _summary_text(template: str, rows: pd.DataFrame, codes: list[str], limit: int) -> str:
+    """A text in neutral words with the jurisdictions and the years of the rows put back."""
+    template = template.replace(_YEAR_SENTINEL, years_label(rows["latest_year"].dropna()))
+    if template.endswith(_QUOTE_SENTINEL):  # a quote ends with its own full stop
+        template += "."
+    template = template.replace(_QUOTE_SENTINEL, QUOTES_IN_SUMMARY)
+    text = template.replace(_SENTINEL, "each of " + join_words(map(country_name, codes)))
+    if len(text.split()) >= limit:
+        text = template.replace(_SENTINEL, f"each of the {len(codes)} jurisdictions concerned")
+    return text
+
+
 def _summary(rule_id: str, rows: pd.DataFrame) -> dict:
     codes = sorted(set(rows["jurisdiction"]), key=_jurisdiction_order)
-    template = rows["_same_text"].iloc[0]
-    template = template.replace(_YEAR_SENTINEL, years_label(rows["latest_year"].dropna()))
-    text = template.replace(_SENTINEL, "each of " + join_words(map(country_name, codes)))
-    if len(text.split()) >= MAX_WORDS:
-        text = template.replace(_SENTINEL, f"each of the {len(codes)} jurisdictions concerned")
+    text = _summary_text(rows["_same_text"].iloc[0], rows, codes, MAX_WORDS)
+    progress = _summary_text(rows["_same_progress"].iloc[0], rows, codes, MAX_PROGRESS_WORDS)
     evidence = sorted(
         (e for items in rows["evidence"] for e in items),
         key=lambda e: json.dumps(e["keys"], sort_keys=True, default=str),
@@ -1181,23 +1485,28 @@ def _summary(rule_id: str, rows: pd.DataFrame) -> dict:
         "recommendation_id": recommendation_id(rule_id, REGIONAL, evidence),
         "jurisdiction": REGIONAL,
         "text": text,
+        "progress_indicator": progress,
         "rule_id": rule_id,
         "evidence": evidence,
         "n_evidence": len(evidence),
         "latest_year": int(latest.max()) if len(latest) else None,
         "summarises": ",".join(codes),
         "_weight": first["_weight"],
+        "_step": first["_step"],
         "_reference_year": first["_reference_year"],
         "_same_text": "",
+        "_same_progress": "",
     }
 
 
 def summarise_regional(recs: pd.DataFrame) -> pd.DataFrame:
     """One REGIONAL line per rule and text that `MIN_SUMMARISED` or more jurisdictions share
-    word for word once their names are taken out (the per-jurisdiction lines stay)."""
+    word for word once their names, years and quoted findings are taken out (the
+    per-jurisdiction lines stay, each quoting its own finding)."""
     national = recs[recs["jurisdiction"] != REGIONAL]
     out = []
-    for (rule_id, _, _), rows in national.groupby(["rule_id", "domain", "_same_text"], sort=True):
+    keys = ["rule_id", "domain", "_same_text", "_same_progress"]
+    for (rule_id, *_), rows in national.groupby(keys, sort=True):
         if rows["jurisdiction"].nunique() >= MIN_SUMMARISED:
             out.append(_summary(rule_id, rows))
     return pd.DataFrame(out, columns=recs.columns)
@@ -1260,9 +1569,11 @@ def prioritise(
     grades: Mapping[str, str] | None = None,
     newest_statistics: int | None = None,
 ) -> pd.DataFrame:
-    """Scores, then ranks within each jurisdiction: urgency first, then score (high first),
-    then rule and id so that ties break the same way every run. `grades`: {url: source_type}
-    of evidence_sources; `newest_statistics`: the newest year of the statistics."""
+    """Scores, then ranks within each jurisdiction: what a delegation can act on first
+    (`acts_first`: a change in law, policy or practice, urged or considered, on evidence that
+    is not dated) before the rest; within each, urgency, then score (high first), then rule and id so
+    that ties break the same way every run. `grades`: {url: source_type} of evidence_sources;
+    `newest_statistics`: the newest year of the statistics."""
     recs = recs.copy()
     recs["priority_score"] = [
         priority_score(
@@ -1277,11 +1588,17 @@ def prioritise(
             strict=True,
         )
     ]
+    recs["acts_first"] = [
+        step == "act" and urgency != "invite" and not is_dated(year, newest_statistics)
+        for step, urgency, year in zip(
+            recs["_step"], recs["urgency"], recs["latest_year"], strict=True
+        )
+    ]
     recs["_place"] = recs["jurisdiction"].map(_jurisdiction_order)
     recs["_urgency"] = recs["urgency"].map(URGENCIES.index)
     recs = recs.sort_values(
-        ["_place", "_urgency", "priority_score", "rule_id", "recommendation_id"],
-        ascending=[True, True, False, True, True],
+        ["_place", "acts_first", "_urgency", "priority_score", "rule_id", "recommendation_id"],
+        ascending=[True, False, True, False, True, True],
         kind="stable",
     )
     recs["priority_rank"] = recs.groupby("jurisdiction").cumcount() + 1
@@ -1296,6 +1613,7 @@ _TEXT_COLUMNS = [
     "urgency",
     "addressee",
     "text",
+    "progress_indicator",
     "rule_id",
     "evidence_table",
     "summarises",
@@ -1311,6 +1629,7 @@ def _typed(recs: pd.DataFrame) -> pd.DataFrame:
             "n_evidence": "int64",
             "latest_year": "Int64",
             "priority_score": "float64",
+            "acts_first": bool,
             "priority_rank": "int64",
             "top_priority": bool,
         }
@@ -1318,21 +1637,27 @@ def _typed(recs: pd.DataFrame) -> pd.DataFrame:
 
 
 def compute_recommendations(
-    tables: Mapping[str, pd.DataFrame], rules: list[Rule] | None = None
+    tables: Mapping[str, pd.DataFrame],
+    rules: list[Rule] | None = None,
+    actions: Mapping[str, ItemAction] | None = None,
 ) -> pd.DataFrame:
     """One row per recommendation (grain and rules: module docstring) from the evidence tables
     named by the rules (`tables_needed`), ordered by jurisdiction and priority rank.
-    `tables["evidence_sources"]`, when given, grades the sources in the priorities."""
+    `tables["evidence_sources"]`, when given, grades the sources in the priorities; `actions`
+    (default: rules/actions.yaml) says what to do about each checklist item."""
     rules = load_rules() if rules is None else rules
+    actions = load_actions() if actions is None else actions
     missing = [t for t in tables_needed(rules) if t not in tables]
     if missing:
         raise KeyError(f"evidence tables missing: {', '.join(missing)}")
-    rows = [rec for rule in rules for rec in apply_rule(rule, tables)]
+    rows = [rec for rule in rules for rec in apply_rule(rule, tables, actions)]
     if not rows:
         return _typed(pd.DataFrame({"evidence": pd.Series(dtype=object)}))
     recs = pd.DataFrame(rows)
     regional = summarise_regional(recs)
     if len(regional):
+        # a column the regional lines leave empty (no year) takes the national lines' type
+        regional = regional.dropna(axis=1, how="all")
         recs = pd.concat([recs, regional], ignore_index=True)
     grades = source_types(tables.get("evidence_sources"))
     return _typed(prioritise(recs, grades, newest_statistics_year(tables)))

@@ -26,10 +26,11 @@ FEEDBACK_FOLDER = "data/feedback/"  # where the secretariat puts the completed f
 _EDITABLE = ("decision", "amended_text", "responsible_institution", "target_date", "comment",
              "decided_by", "decided_on")  # fmt: skip
 _WIDTHS = {"recommendation_id": 16, "jurisdiction": 11, "urgency": 10, "domain": 14,
-           "addressee": 28, "text": 70, "decision": 12, "amended_text": 50,
-           "responsible_institution": 28, "target_date": 13, "comment": 40, "decided_by": 22,
-           "decided_on": 13}  # fmt: skip
-_WRAPPED = ("addressee", "text", "amended_text", "responsible_institution", "comment")
+           "addressee": 28, "text": 70, "progress_indicator": 40, "decision": 12,
+           "amended_text": 50, "responsible_institution": 28, "target_date": 13, "comment": 40,
+           "decided_by": 22, "decided_on": 13}  # fmt: skip
+_WRAPPED = ("addressee", "text", "progress_indicator", "amended_text",
+            "responsible_institution", "comment")  # fmt: skip
 _DATE_FORMAT = "yyyy-mm-dd"
 
 
@@ -40,6 +41,7 @@ def _form_rows(recommendations: pd.DataFrame, texts: Mapping[str, str]) -> list[
         values = {c: as_str(r.get(c)) for c in descriptive}
         text = texts.get(values["recommendation_id"], values["text"])
         values["text"] = mask_counts_in_text(text)
+        values["progress_indicator"] = mask_counts_in_text(values["progress_indicator"])
         rows.append([values[c] for c in descriptive] + [None] * len(_EDITABLE))
     return rows
 
@@ -56,6 +58,7 @@ def _instructions(sheet, n: int, names: Names) -> None:
         ("  amended_text: the agreed wording (required when amended)", False),
         ("  comment: for a rejection, the reason (required); otherwise any remark", False),
         ("  responsible_institution and target_date (YYYY-MM-DD): who acts, and by when", False),
+        ("    (progress_indicator says how progress would show: what to look for by then)", False),
         ("  decided_by and decided_on: the delegation or person, and the date", False),
         ("Leave the decision empty for a recommendation that was not discussed.", False),
         ("Do not change recommendation_id or the text columns: they are how the answer", False),

@@ -32,7 +32,10 @@ Rules for everything shown:
   should page 1 itself run over, the brief lists none and runs longer, with a warning in the log
   and its page count in the asset's metadata, rather than stopping the pack;
 - a slide must fit its page: the PDF has one page per slide or rendering fails (`PackError`;
-  recommendation slides that run over are first split by building the deck again).
+  recommendation slides that run over are first split by building the deck again);
+- before anything is written, the disclosure audit bounds every protected cell over all the
+  deck and the briefs print about cells (`audit_pack`): one a reader could narrow stops the
+  pack (`DisclosureAuditError`, naming the cell).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from wbtip_pipeline.presentation.audit import AuditResult, DisclosureAuditError, audit_disclosure
 from wbtip_pipeline.region import Region, load_region
 from wbtip_pipeline.workshop.briefs import BRIEF_PAGES, build_brief, render_briefs
 from wbtip_pipeline.workshop.facts import PackFacts, evidence_line
@@ -56,6 +60,7 @@ __all__ = [
     "PackError",
     "PackFacts",
     "WorkshopPack",
+    "audit_pack",
     "build_brief",
     "build_slides",
     "evidence_line",
@@ -78,6 +83,19 @@ class WorkshopPack:
     brief_pages: dict[str, int]
     brief_recommendations: dict[str, tuple[int, int]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    audit: AuditResult | None = None  # the disclosure audit of every figure the pack prints
+
+
+def audit_pack(facts: PackFacts) -> AuditResult:
+    """The disclosure audit (`presentation/audit.py`) of the deck and every brief: each is
+    built (not laid out), recording what it prints about cells, and the cells are bounded."""
+    claims = facts.f.claims
+    with claims.at("workshop slides"):
+        build_slides(facts)
+    for code in facts.codes:
+        with claims.at(f"brief for {facts.names.of(code)}"):
+            build_brief(facts, code)
+    return audit_disclosure(facts.dc, claims)
 
 
 def render_workshop_pack(
@@ -96,6 +114,9 @@ def render_workshop_pack(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     facts = PackFacts(tables, status, region)
+    audit = audit_pack(facts)  # nothing is written if the pack would let a cell be re-derived
+    if not audit.passed:
+        raise DisclosureAuditError(audit, "the workshop pack")
     html_path, pdf_path, n_slides = render_slides(facts, output_dir)
     timings["slides_s"] = round(time.perf_counter() - t0, 3)
     t1 = time.perf_counter()
@@ -113,4 +134,5 @@ def render_workshop_pack(
         brief_pages={code: b[1] for code, b in briefs.items()},
         brief_recommendations={code: (b[2], b[3]) for code, b in briefs.items()},
         timings=timings,
+        audit=audit,
     )

@@ -29,6 +29,7 @@ TABLES = [
     "mechanism_domain_scores",
     "mechanism_gaps",
     "mechanism_conflicts",
+    "mechanism_history",
     "data_gaps",
     "data_gap_summary",
     "regional_opportunities",

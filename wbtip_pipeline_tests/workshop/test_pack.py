@@ -26,6 +26,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.utils import get_column_letter
 from pypdf import PdfReader
 
 from wbtip_pipeline.presentation.disclosure import (
@@ -279,8 +280,8 @@ def test_a_brief_cuts_a_long_list_to_the_top_priorities(tables, tmp_path):
     assert total == len(many) and shown < total / 2
     text = " ".join(pdf_text(path))
     assert f"the {shown} highest priorities of {total}" in text
-    assert report_outline().chapter("ALB").ref == "section 3"
-    assert "full list: section 3 of the report" in text
+    assert report_outline().chapter("ALB").ref == "section 4"
+    assert "full list: section 4 of the report" in text
     assert many["recommendation_id"].iloc[0] in text
     assert many["recommendation_id"].iloc[-1] not in text
 
@@ -323,14 +324,21 @@ def test_feedback_form_lists_every_recommendation_with_validations(pack, tables)
     assert all(r[FORM_COLUMNS.index("decision")] is None for r in rows[1:])
     assert sheet.freeze_panes == "A2"
     last = len(recs) + 1
+    col = {c: get_column_letter(i + 1) for i, c in enumerate(FORM_COLUMNS)}
     validations = {str(dv.sqref): dv for dv in sheet.data_validations.dataValidation}
-    decision = validations[f"G2:G{last}"]
+    decision = validations[f"{col['decision']}2:{col['decision']}{last}"]
     assert decision.type == "list" and decision.formula1 == '"agreed,amended,rejected"'
     dates = next(dv for dv in validations.values() if dv.type == "date")
-    assert str(dates.sqref) == f"J2:J{last} M2:M{last}"
+    target, decided = col["target_date"], col["decided_on"]
+    assert str(dates.sqref) == f"{target}2:{target}{last} {decided}2:{decided}{last}"
     assert sheet.protection.sheet
-    assert sheet["A2"].protection.locked and sheet["F2"].protection.locked
-    assert not sheet["G2"].protection.locked and not sheet["M2"].protection.locked
+    for locked in ("recommendation_id", "text", "progress_indicator"):
+        assert sheet[f"{col[locked]}2"].protection.locked, locked
+    assert not sheet[f"{col['decision']}2"].protection.locked
+    assert not sheet[f"{col['decided_on']}2"].protection.locked
+    # how progress would show, beside the text, as the recommendations table says it
+    progress = [r[FORM_COLUMNS.index("progress_indicator")] for r in rows[1:]]
+    assert progress == recs["progress_indicator"].tolist()
     instructions = " ".join(str(r[0]) for r in book["Instructions"].iter_rows(values_only=True))
     assert "data/feedback/" in instructions and FOOTNOTE in instructions
 

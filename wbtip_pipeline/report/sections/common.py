@@ -15,8 +15,12 @@ def start(entry: Entry) -> tuple[Section, Numbering]:
     return section, Numbering(entry.number)
 
 
+PROGRESS_LEAD = "Progress would show as:"
+
+
 def recommendation_item(r: dict, show_jurisdiction: bool = False, anchor: bool = True) -> Item:
-    """A recommendation in full: urgency, domain, priority, text, workshop decision, evidence."""
+    """A recommendation in full: urgency, domain, priority, text, how progress would show,
+    workshop decision, evidence."""
     head = " · ".join(
         p
         for p in (
@@ -26,7 +30,7 @@ def recommendation_item(r: dict, show_jurisdiction: bool = False, anchor: bool =
         )
         if p
     )
-    meta = []
+    meta = [f"{PROGRESS_LEAD} {r['progress']}."] if r.get("progress") else []
     if r["workshop"]:
         meta.append(f"Validation workshop: {r['workshop']}")
     if r["summarises"]:

@@ -78,7 +78,8 @@ def _is_predicate(words: list[str]) -> bool:
     if first in _NOT_VERBS or "-" in first or not first[:1].isupper():
         return False
     if first.endswith("ly") and len(words) > 1:
-        return _is_predicate(words[1:]) or words[1].strip(",;:").endswith("ed")
+        verb = words[1].strip(",;:")
+        return verb.capitalize() in _IRREGULAR or (verb.endswith("ed") and verb.islower())
     return first in _IRREGULAR or (first.endswith("ed") and first[1:].islower())
 
 
@@ -209,14 +210,19 @@ def _profile_sentence(name: str, domain: str, scores: pd.DataFrame) -> str:
             f"No assessment covers any of the {plural(n, 'item')} on {label} for {name}: whether "
             "these mechanisms exist is unknown, which is not the same as absent."
         )
+    years = sorted({int(y) for y in known["year"].dropna()})
+    when = str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
     if counts[2] == len(known) and unknown == 0:
-        return f"Every item on {label} is met in law and practice in {name}'s latest assessments."
+        return (
+            f"Every item on {label} is met in law and practice in {name}'s latest assessments "
+            f"({when})."
+        )
     if n == 1:
         score = int(known["score"].iloc[0])
-        return f"The one item on {label} is {SCORE_WORDS[score]} in the latest assessment."
+        return f"The one item on {label} is {SCORE_WORDS[score]} in the latest assessment ({when})."
     parts = [f"{number_word(counts[s])} {SCORE_WORDS[s]}" for s in (2, 1, 0) if counts[s]]
     said = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-    text = f"Of the {plural(n, 'item')} on {label}, the latest assessments find {said}"
+    text = f"Of the {plural(n, 'item')} on {label}, the latest assessments ({when}) find {said}"
     if unknown:
         text += f"; {number_word(unknown)} {'has' if unknown == 1 else 'have'} never been assessed"
     if counts[0] + counts[1] > counts[2]:

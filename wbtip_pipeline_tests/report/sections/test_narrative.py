@@ -150,6 +150,7 @@ def test_protection_says_who_pays_or_that_the_evidence_does_not(bundled):
         ("Adopted and funded the 2024-2025 NAP.", "the authorities adopted and funded the 2024-2025 NAP", True),
         ("Significantly increased funding for NGO-run shelters.", "the authorities significantly increased funding for NGO-run shelters", True),
         ("Government increased funding to the state-run shelter.", "the government increased funding to the state-run shelter", True),
+        ("Regularly sought the input of survivors.", "the authorities regularly sought the input of survivors", True),
         ("Did not convict any traffickers.", "the authorities did not convict any traffickers", True),
         ("No grants to anti-trafficking NGOs.", "No grants to anti-trafficking NGOs", False),
         ("Outdated NRM lacking roles.", "Outdated NRM lacking roles", False),

@@ -12,6 +12,7 @@ from wbtip_pipeline.presentation.blocks import Section
 from wbtip_pipeline.presentation.facts import Facts
 from wbtip_pipeline.presentation.labels import URGENCY_LABELS, URGENCY_ORDER
 from wbtip_pipeline.presentation.outline import report_outline
+from wbtip_pipeline.report.sections.common import PROGRESS_LEAD, recommendations_block
 from wbtip_pipeline.report.sections.recommendations import build, published_recommendations
 from wbtip_pipeline.vocab import REGIONAL
 from wbtip_pipeline_tests.regions import seven_member_region
@@ -73,7 +74,8 @@ def test_the_counts_match_the_table(section_and_facts, tables):
         f"{len(recs)} recommendations, {n_top} of them among the top priorities of their "
         "jurisdiction."
     )
-    assert "section 9" in first.text  # regional cooperation, from the outline
+    # regional cooperation, numbered by the outline
+    assert report_outline().ref("regional-cooperation") in first.text
     # the urgency sub-headings say how many follow, in the table's counts
     level3 = headings(section, 3)
     lists = [b for b in section.blocks if b.kind == "list"]
@@ -115,14 +117,15 @@ def test_no_change_counts_without_a_previous_run(section_and_facts, tables):
 
 def test_changes_and_resolved_after_a_previous_run(tables):
     changes = tables["recommendation_changes"].copy()
-    changes.loc[changes.index[:150], "change"] = "unchanged"
+    kept = len(changes) - 9
+    changes.loc[changes.index[:kept], "change"] = "unchanged"
     gone = changes.iloc[[0]].assign(
         recommendation_id="REC-00000000aa", change="resolved", text="Consider 3 victims."
     )
     changes = pd.concat([changes, gone], ignore_index=True)
     section, _ = built({**tables, "recommendation_changes": changes})
     paragraphs = [b.text for b in section.blocks if b.kind == "paragraph"]
-    assert "Since the previous run: 9 new, 150 unchanged, 1 resolved." in paragraphs
+    assert f"Since the previous run: 9 new, {kept} unchanged, 1 resolved." in paragraphs
     last = headings(section)[-1]
     assert last.text == "Resolved since the previous run"
     assert last.number.endswith(f".{len(headings(section))}")
@@ -179,3 +182,17 @@ def test_a_seventh_member(tables, tmp_path):
     assert len(published_recommendations(f)) == len(recs) + 2
     text = " ".join(texts(section))
     assert not re.search(r"\bsix\b|\bWB6\b", text, re.I)
+
+
+def test_a_recommendation_in_full_says_how_progress_would_show(section_and_facts, tables):
+    _, f = section_and_facts
+    recs = tables["recommendations"]
+    top = f.recommendation_items(recs[recs["jurisdiction"] == "SRB"], top_only=True)
+    block = recommendations_block(top)
+    assert len(block.items) == 5
+    for item, rec in zip(block.items, top, strict=True):
+        row = recs.set_index("recommendation_id").loc[rec["id"]]
+        assert item.text == rec["text"] and not re.search(r"CT-\d", item.text)
+        assert item.meta[0] == f"{PROGRESS_LEAD} {row['progress_indicator']}."
+    # the evidence (with its checklist id) stays in its own lines
+    assert any("CT-" in link.text for item in block.items for link in item.links)
