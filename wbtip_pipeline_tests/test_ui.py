@@ -507,7 +507,7 @@ def test_asset_graph_in_headless_chromium(webserver):
     width = max(1600, 750 * _depth(deps))
     missing, dom = names, ""
     for height in (330 * len(names), 520 * len(names)):
-        dom = chromium(url, "--dump-dom", window=(width, min(max(height, 1000), 16000)))
+        dom = chromium(url, "--dump-dom", window=(width, min(max(height, 1000), 24000)))
         # a full-size asset node carries its name as a tooltip attribute
         missing = [name for name in names if f'data-tooltip="{name}"' not in dom]
         if not missing:

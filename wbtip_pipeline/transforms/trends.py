@@ -477,9 +477,18 @@ def _summarise(key: tuple[str, str], rows: pd.DataFrame) -> dict:
     }
     if high - low > MAX_CI_WIDTH:
         return out | {
-            "reason": f"the 95% interval of the slope is too wide ({low:.2f} to {high:.2f})"
+            "reason": (
+                "the 95% interval of the yearly change is too wide to say anything "
+                f"({_pct_text(annual_change_pct(low))} to {_pct_text(annual_change_pct(high))} "
+                "a year)"
+            )
         }
     return out | {"direction": trend_direction(low, high)}
+
+
+def _pct_text(value: float) -> str:
+    """A yearly change in words: "−58%", "+1,070%" (a true minus sign)."""
+    return f"{value:+,.0f}%".replace("-", "\u2212")
 
 
 SUMMARY_COLUMNS = [

@@ -37,7 +37,8 @@ from wbtip_pipeline.vocab import DATED_AFTER_YEARS, DOMAINS
 PHRASES_FILE = Path(__file__).resolve().parents[2] / "reference" / "checklist_phrases.yaml"
 SCORE_WORDS = {2: "met", 1: "partly met", 0: "not met"}
 # the items whose evidence says who pays for assistance, and the words that show it does
-FUNDING_ITEMS = ("CT-05", "CT-10", "CT-11", "CT-17")
+FUNDING_ITEMS = ("CT-05", "CT-10", "CT-11")
+CARE_WORDS = re.compile(r"\b(shelter\w*|assistance|services?|NGOs?|care|support)\b", re.I)
 FUNDING_WORDS = re.compile(r"\b(fund\w*|budget\w*|grant\w*|financ\w*|donor\w*|paid|pay\w*)\b", re.I)
 # a first word that is a verb in the past tense, though it ends in -ed or is irregular
 _IRREGULAR = {
@@ -83,16 +84,35 @@ def _is_predicate(words: list[str]) -> bool:
     return first in _IRREGULAR or (first.endswith("ed") and first[1:].islower())
 
 
+# sentence starts that are ordinary words (lower-cased after "recorded:" when the next word is
+# lower case too: "National coordinator ..." but not "National Referral Mechanism ...")
+COMMON_STARTS = {
+    "A", "All", "An", "Anti-trafficking", "Cases", "Centers", "Courts", "Credible", "Criminal",
+    "Drop-in", "Fewer", "First", "Formal", "Four", "Government-run", "High", "Identification",
+    "Implementation", "Inadequate", "Inconsistent", "Indictments", "Innovative", "Insufficient",
+    "Interview", "Joint", "Judges", "Lack", "Largest", "Law", "Lawyers", "Male", "Many", "Mobile",
+    "More", "Most", "Multi-disciplinary", "Multidisciplinary", "National", "New", "No",
+    "NGO-maintained", "NGO-run", "Non-penalization", "Official", "One", "Only", "Outdated",
+    "Police", "Reintegration", "Robust", "Seven", "Several", "Shelter", "Shelters", "Social",
+    "Some", "Sub-national", "The", "Three", "Traffickers", "Training", "Two", "Very", "Victim",
+    "Victims", "Victims'",
+}  # fmt: skip
+
+
+def _notes(text: str) -> tuple[str, list[str]]:
+    """The text without its bracketed coder's notes, and the notes worth keeping (not the
+    remark that a row is not from a TIP report: the citation names the publisher)."""
+    notes = [n.strip() for n in _NOTE.findall(text) if not re.search(r"source|\bTIP\b", n, re.I)]
+    return _NOTE.sub("", text).strip().rstrip(".").strip(), notes
+
+
 def clause(evidence: str) -> tuple[str, bool]:
     """An evidence text ready for a sentence, and whether it is a clause with its own subject
-    ("the authorities adopted ..."; False: a statement to report as recorded). Bracketed
-    coder's notes become a parenthesis, except the note that a row is not from a TIP report
-    (the citation names the publisher)."""
-    text = str(evidence).split(" | ")[0].strip()
-    notes = [n for n in _NOTE.findall(text) if not re.search(r"source|\bTIP\b", n, re.I)]
-    text = _NOTE.sub("", text).strip().rstrip(".").strip()
+    ("the authorities adopted ..."; False: a statement to report as recorded, its first word
+    lower-cased where it is an ordinary word). A coder's note in brackets follows a dash."""
+    text, notes = _notes(str(evidence).split(" | ")[0].strip())
     if notes:
-        text += " (" + "; ".join(n.strip() for n in notes) + ")"
+        text += " — " + "; ".join(notes)
     words = text.split()
     if not words:
         return "", False
@@ -102,6 +122,9 @@ def clause(evidence: str) -> tuple[str, bool]:
         return "t" + text[1:], True
     if _is_predicate(words):
         return "the authorities " + text[:1].lower() + text[1:], True
+    following = words[1] if len(words) > 1 else ""
+    if words[0] in COMMON_STARTS and (not following or not following[:1].isupper()):
+        text = text[:1].lower() + text[1:]
     return text, False
 
 
@@ -145,7 +168,7 @@ class Writer:
             text = f"{url_domain(url) or domain}, {year}"
         else:
             text = f"{label}, {year}"
-        return Link(text, href)
+        return Link(re.sub(r"\s*\(([^)]*)\)", r", \1", text), href)
 
     def finding(self, lead: str, ev: Evidence) -> None:
         """One dated statement: "{lead} the authorities adopted ... (publisher, year)." or
@@ -205,6 +228,8 @@ def _profile_sentence(name: str, domain: str, scores: pd.DataFrame) -> str:
     counts = {s: int((known["score"] == s).sum()) for s in (2, 1, 0)}
     unknown = n - len(known)
     label = domain_title(domain).lower()
+    if len(known) == 0 and n == 1:
+        return ""  # the sentence on items never assessed says it
     if len(known) == 0:
         return (
             f"No assessment covers any of the {plural(n, 'item')} on {label} for {name}: whether "
@@ -212,14 +237,14 @@ def _profile_sentence(name: str, domain: str, scores: pd.DataFrame) -> str:
         )
     years = sorted({int(y) for y in known["year"].dropna()})
     when = str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
+    if n == 1:
+        score = int(known["score"].iloc[0])
+        return f"The one item on {label} is {SCORE_WORDS[score]} in the latest assessment ({when})."
     if counts[2] == len(known) and unknown == 0:
         return (
             f"Every item on {label} is met in law and practice in {name}'s latest assessments "
             f"({when})."
         )
-    if n == 1:
-        score = int(known["score"].iloc[0])
-        return f"The one item on {label} is {SCORE_WORDS[score]} in the latest assessment ({when})."
     parts = [f"{number_word(counts[s])} {SCORE_WORDS[s]}" for s in (2, 1, 0) if counts[s]]
     said = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     text = f"Of the {plural(n, 'item')} on {label}, the latest assessments ({when}) find {said}"
@@ -233,8 +258,8 @@ def _profile_sentence(name: str, domain: str, scores: pd.DataFrame) -> str:
 def _verbs(item_id: str) -> dict[str, str]:
     """Verb forms that agree with the item's phrase ("safeguards ... are", "a plan ... is")."""
     if item_id in phrases().get("plural", []):
-        return {"is": "are", "has": "have", "exists": "exist"}
-    return {"is": "is", "has": "has", "exists": "exists"}
+        return {"is": "are", "has": "have", "exists": "exist", "was": "were", "it": "they"}
+    return {"is": "is", "has": "has", "exists": "exists", "was": "was", "it": "it"}
 
 
 def _item_sentences(w: Writer, row: dict, rows: pd.DataFrame, i: int) -> None:
@@ -266,37 +291,34 @@ def _item_sentences(w: Writer, row: dict, rows: pd.DataFrame, i: int) -> None:
         w.finding(f"In {latest.year}", latest)
         return
     change = (score or 0) - (first.score or 0)
-    if change > 0:
-        w.say(f"{cap(what)} {v['has']} improved since {first.year}, when {state(first.score, v)}.")
+    if change:
+        verb = "improved" if change > 0 else "slipped"
+        w.say(
+            f"{cap(what)} {v['has']} {verb} from {SCORE_WORDS[first.score]} in {first.year} to "
+            f"{SCORE_WORDS[score]} in {latest.year}."
+        )
         w.finding(f"In {first.year}", first)
-        w.finding(f"By {latest.year}", latest)
-        if score != 2:
-            w.say("The item is still only partly met.")
-    elif change < 0:
-        w.say(f"{cap(what)} {v['has']} slipped since {first.year}, when {state(first.score, v)}.")
-        w.finding(f"In {first.year}", first)
-        w.finding(f"In {latest.year}, however,", latest)
-    else:
-        steady = {
-            2: f"{v['has']} stayed in place",
-            1: f"{v['has']} stayed only partly in place",
-            0: f"{v['has']} been missing",
-        }[score]
-        w.say(f"{cap(what)} {steady} since {first.year}.")
         w.finding(f"In {latest.year}", latest)
-        middle = rows.iloc[1:-1]
-        moved = middle[middle["change"].isin(["improved", "worsened"])]
-        if len(moved):
-            step = _evidence(moved.iloc[-1])
-            verb = "improved" if moved.iloc[-1]["change"] == "improved" else "dipped"
-            w.say(f"It {verb} in between.")
-            w.finding(f"In {step.year}", step)
-
-
-def state(score: int | None, v: dict[str, str]) -> str:
-    """ "it was only partly met" (or "they were ..." for a plural phrase)."""
-    was = "they were" if v["is"] == "are" else "it was"
-    return {2: f"{was} met", 1: f"{was} only partly met", 0: f"{was} not met"}.get(score, "")
+        return
+    middle = rows.iloc[1:-1]
+    moved = middle[middle["score"] != score]  # the years it stood elsewhere
+    if len(moved):
+        step = _evidence(moved.iloc[-1])
+        w.say(
+            f"{cap(what)} {v['was']} {SCORE_WORDS[score]} in {first.year} and {v['is']} again in "
+            f"{latest.year}, but not throughout: in {step.year} {v['it']} {v['was']} "
+            f"{SCORE_WORDS[step.score]}."
+        )
+        w.finding(f"In {step.year}", step)
+        w.finding(f"In {latest.year}", latest)
+        return
+    steady = {
+        2: f"{v['has']} been in place",
+        1: f"{v['has']} been only partly in place",
+        0: f"{v['has']} been missing",
+    }[score]
+    w.say(f"{cap(what)} {steady} in every assessment since {first.year}.")
+    w.finding(f"In {latest.year}", latest)
 
 
 def _funding(w: Writer, hist: pd.DataFrame, name: str) -> None:
@@ -307,6 +329,7 @@ def _funding(w: Writer, hist: pd.DataFrame, name: str) -> None:
     money = hist[
         hist["item_id"].isin(FUNDING_ITEMS)
         & hist["evidence"].fillna("").map(lambda t: bool(FUNDING_WORDS.search(t)))
+        & hist["evidence"].fillna("").map(lambda t: bool(CARE_WORDS.search(t)))
     ].sort_values("year")
     if money.empty:
         w.say(
@@ -316,9 +339,11 @@ def _funding(w: Writer, hist: pd.DataFrame, name: str) -> None:
         return
     fresh = money[[(r.item_id, int(r.year)) not in w.said for r in money.itertuples()]]
     if fresh.empty:
+        newest = money.iloc[-1]
         w.say(
-            "Who pays for shelters and assistance appears only in the statements quoted above, "
-            f"the latest from {int(money['year'].max())}."
+            "On who pays for shelters and assistance, the newest statement is the one from "
+            f"{int(newest['year'])} quoted above, under "
+            f"{subject(str(newest['item_id']), str(newest['title']))}."
         )
         return
     w.say("The evidence on who pays for shelters and assistance adds the following.")
@@ -374,28 +399,42 @@ def _statistics(w: Writer, f: Facts, code: str, domain: str) -> None:
         else:
             w.say(f"The warehouse holds no statistics for {name}.")
     elif domain == "cooperation":
-        partners = sorted(
-            {p["other"] for p in _pairs(f, code)},
-            key=lambda c: f.codes.index(c) if c in f.codes else 99,
-        )
-        if partners:
+        confirmed, possible = _pairs(f, code)
+        if confirmed:
             w.say(
-                f"Recent victim flows link {name} with {f.names.list(partners)}, which gives "
-                "these agreements concrete cases to work on."
+                f"The statistics confirm victims moving between {name} and "
+                f"{_partners(f, confirmed)}, cases these agreements exist for."
+            )
+        if possible:
+            w.say(
+                f"They also list possible flows with {_partners(f, possible)}, each reported as "
+                "a count below five, so whether any victim moved cannot be said."
             )
 
 
-def _pairs(f: Facts, code: str) -> list[dict]:
-    """The members linked to `code` by recent victim flows (regional_opportunities)."""
+def _partners(f: Facts, pairs: dict[str, str]) -> str:
+    """ "Serbia (2019) and Montenegro (2019, 2020)", in the region's order."""
+    order = sorted(pairs, key=lambda c: f.codes.index(c) if c in f.codes else len(f.codes))
+    named = [f"{f.names.of(c)} ({pairs[c]})" for c in order]
+    return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+
+
+def _pairs(f: Facts, code: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The members linked to `code` by victim flows (regional_opportunities), with the years:
+    those the published counts confirm (at least one victim), and those they cannot."""
     opp = f.t["regional_opportunities"]
+    confirmed: dict[str, str] = {}
+    possible: dict[str, str] = {}
     if opp.empty:
-        return []
-    out = []
+        return confirmed, possible
     for r in opp[opp["opportunity_type"] == "bilateral_flow"].itertuples(index=False):
         members = [c for c in str(r.jurisdictions).split(",") if c]
-        if code in members:
-            out.extend({"other": c} for c in members if c != code)
-    return out
+        if code not in members:
+            continue
+        years = years_text(int(y) for y in str(r.years).split(",") if y)
+        into = confirmed if bool(r.confirmed) else possible
+        into.update({c: years for c in members if c != code})
+    return confirmed, possible
 
 
 def domain_blocks(
@@ -451,9 +490,14 @@ def domain_blocks(
     if len(unknown):
         listed = [subject(r.item_id, r.title) for r in unknown.itertuples(index=False)]
         joined = listed[0] if len(listed) == 1 else "; ".join(listed[:-1]) + "; and " + listed[-1]
+        if len(listed) == 1:
+            v = _verbs(str(unknown.iloc[0]["item_id"]))
+            whether = f"{v['it']} {v['exists']}"
+        else:
+            whether = "these exist"
         w.say(
-            f"No assessment covers {joined}. Whether {'it exists' if len(listed) == 1 else 'these exist'} "
-            "is unknown, which is not the same as absent."
+            f"No assessment covers {joined}. Whether {whether} is unknown, which is not the same "
+            "as absent."
         )
     _statistics(w, f, code, domain)
     blocks.append(w.paragraph())

@@ -12,7 +12,7 @@ from wbtip_pipeline.presentation.blocks import Link, Numbering, Paragraph
 from wbtip_pipeline.presentation.facts import Facts
 from wbtip_pipeline.presentation.outline import report_outline
 from wbtip_pipeline.report.sections import jurisdiction
-from wbtip_pipeline.report.sections.narrative import clause, domain_title, narrative
+from wbtip_pipeline.report.sections.narrative import SCORE_WORDS, clause, domain_title, narrative
 from wbtip_pipeline_tests.report.tables import PROVENANCE, build_tables
 
 MIN_WORDS = 1200
@@ -105,11 +105,11 @@ def test_sentences_follow_what_the_evidence_says(bundled):
     history = facts.t["mechanism_history"]
     # every kind of history gets its own sentence, not one template for all
     for phrase in (
-        "has improved since",
-        "has slipped since",
-        "stayed in place since",
+        "has improved from partly met in",
+        "has slipped from met in",
+        "has been in place in every assessment since",
         "is partly in place",
-        "It dipped in between.",
+        ", but not throughout: in ",
         "which is not the same as absent",
         "not the extent of trafficking",
     ):
@@ -122,7 +122,12 @@ def test_sentences_follow_what_the_evidence_says(bundled):
         & (scores["item_id"] == improved["item_id"])
     ].iloc[0]
     if latest["change_since_earliest"] > 0:
-        assert f"improved since {int(latest['earliest_year'])}" in text
+        assert (
+            f"improved from {SCORE_WORDS[int(latest['earliest_score'])]} in {int(latest['earliest_year'])}"
+            in text
+        )
+    # never "stayed" and "dipped" about the same item: a history that moved says where it stood
+    assert "stayed" not in text and "in between" not in text
     # no two paragraphs of a chapter are the same
     for code, blocks in narratives.items():
         texts = [p.text for p in prose(blocks)]
@@ -152,12 +157,15 @@ def test_protection_says_who_pays_or_that_the_evidence_does_not(bundled):
         ("Government increased funding to the state-run shelter.", "the government increased funding to the state-run shelter", True),
         ("Regularly sought the input of survivors.", "the authorities regularly sought the input of survivors", True),
         ("Did not convict any traffickers.", "the authorities did not convict any traffickers", True),
-        ("No grants to anti-trafficking NGOs.", "No grants to anti-trafficking NGOs", False),
+        ("No grants to anti-trafficking NGOs.", "no grants to anti-trafficking NGOs", False),
         ("Outdated NRM lacking roles.", "Outdated NRM lacking roles", False),
-        ("Shelters lacked resources.", "Shelters lacked resources", False),
-        ("Transferred resources to a fund [no compensation awards reported].", "the authorities transferred resources to a fund (no compensation awards reported)", True),
+        ("Shelters lacked resources.", "shelters lacked resources", False),
+        ("National coordinator rarely convened.", "national coordinator rarely convened", False),
+        ("National Referral Mechanism met once.", "National Referral Mechanism met once", False),
+        ("Sarajevo mobile team identified 160 children.", "Sarajevo mobile team identified 160 children", False),
+        ("Transferred resources to a fund [no compensation awards reported].", "the authorities transferred resources to a fund — no compensation awards reported", True),
         ("EU 2014 Progress Report: draft strategy pending [non-TIP source].", "EU 2014 Progress Report: draft strategy pending", False),
-        ("First responders lacked guidance | Second text.", "First responders lacked guidance", False),
+        ("First responders lacked guidance | Second text.", "first responders lacked guidance", False),
     ],
 )  # fmt: skip
 def test_an_evidence_text_becomes_a_clause_without_being_rewritten(evidence, expected, has_subject):
@@ -193,16 +201,16 @@ def test_a_small_history_reads_as_it_changed():
     blocks = narrative(facts, "ALB", Numbering("3"))
     text = " ".join(p.text for p in prose(blocks))
     assert (
-        "A national coordinator with a mandate, staff and budget has improved since 2016, when it "
-        "was only partly met. In 2016 the authorities removed the national coordinator "
-        "(example.org, 2016). By 2020 the authorities appointed a national coordinator with a "
+        "A national coordinator with a mandate, staff and budget has improved from partly met in "
+        "2016 to met in 2020. In 2016 the authorities removed the national coordinator "
+        "(example.org, 2016). In 2020 the authorities appointed a national coordinator with a "
         "budget (example.org, 2020)."
     ) in text
     assert (
         "A costed and monitored national strategy or action plan is not in place in practice."
         in text
     )
-    assert "In 2020 the assessment recorded: No action plan in force (example.org, 2020)." in text
+    assert "In 2020 the assessment recorded: no action plan in force (example.org, 2020)." in text
     assert "No assessment covers an independent rapporteur or monitoring body." in text
     assert "CT-0" not in text
 
