@@ -4,6 +4,8 @@ this module only says which builder makes which section."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
 from wbtip_pipeline.presentation.blocks import Note, Paragraph
@@ -44,6 +46,24 @@ BUILDERS = {
 }
 
 
+def edition_line(f: Facts) -> str:
+    """When this edition was made and how recent its inputs are: "29 November 2026: statistics
+    to 2021, assessments to 2024." (the newest year each kind of input describes)."""
+    made = str(f.provenance.get("generated_at") or "")[:10]
+    try:
+        when = dt.date.fromisoformat(made)
+        text = f"{when.day} {when.strftime('%B %Y')}"
+    except ValueError:
+        text = "date not recorded"
+    parts = []
+    if f.last_year:
+        parts.append(f"statistics to {f.last_year}")
+    scores = f.t["mechanism_scores"]
+    if not scores.empty and scores["year"].notna().any():
+        parts.append(f"assessments to {int(scores['year'].max())}")
+    return text + (": " + ", ".join(parts) if parts else "") + "."
+
+
 def _cover(f: Facts) -> list:
     blocks = [
         Note(PREVALENCE_CAVEAT, "caveat", lead="Read first."),
@@ -52,6 +72,7 @@ def _cover(f: Facts) -> list:
     ]
     period = f"{f.first_year}–{f.last_year}" if f.first_year else "no data yet"
     n_files = len(f.provenance.get("source_files", {}) or {})
+    blocks.append(Paragraph(edition_line(f), lead="Edition."))
     blocks.append(
         Paragraph(
             f"Statistics of {period}, read from {n_files:,} source files. This report is "

@@ -464,3 +464,16 @@ def test_a_paragraph_with_links_prints_its_text_and_links_in_both_formats():
         'rel="noopener noreferrer">US Department of State, 2024</a>).'
     ) in html
     assert "(no published source, 2019)." in html
+
+
+@pytest.mark.parametrize("words", [525, 540, 555])
+def test_a_table_caption_never_stays_alone_at_the_foot_of_a_page(words):
+    # a long (breakable) table after text that fills most of a page: the caption moves with
+    # the first rows (these lengths left it alone at the foot before captions were sticky)
+    rows = [[Cell(f"row {i}"), Cell(str(i), "num")] for i in range(30)]
+    blocks = [Paragraph("Filler " * words), Paragraph("Filler " * words)]
+    blocks.append(Table("t", "1.1", "A table", "Source: test", ["Name", "Value"], rows))
+    pdf = render_pdf(document(sections=[Section("s", "1", "S", blocks)], page="a4"))
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages]
+    [caption_page] = [t for t in pages if "Table 1.1" in t]
+    assert "row 0" in caption_page
