@@ -115,6 +115,7 @@ def build_scaled(
     pop_rows, tier_rows, figure_rows = [population], [tiers], [figures]
     for code, base in zip(codes, itertools.cycle(base_codes)):
         cfg_data = yaml.safe_load((CONFIG_DIR / f"{base}.yaml").read_text("utf-8"))
+        cfg_data.pop("brief_languages", None)  # a synthetic member's briefs: English only
         prefix, new_prefix = base.lower() + "_", code.lower() + "_"
         cfg_data.update(
             jurisdiction=code,

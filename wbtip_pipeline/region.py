@@ -1,10 +1,11 @@
 """The region and its members, from the jurisdiction configs: the one roster everything follows.
 
 Every `<CODE>.yaml` in the config folder (the bundled `sources/configs/`, or `WBTIP_CONFIG_DIR`)
-is a member, named by its `name` key. `region.yaml` in the same folder (or, when that folder
-has none, the bundled one) gives the region's name, its short name (`{size}` is the number of
-members), the order of the members it lists (the others follow by code), the footnotes that go
-with a member's name, and the former codes whose successors lie in the region.
+is a member, named by its `name` key (its optional `brief_languages` lists the languages its
+workshop brief is translated into, besides English). `region.yaml` in the same folder (or, when
+that folder has none, the bundled one) gives the region's name, its short name (`{size}` is the
+number of members), the order of the members it lists (the others follow by code), the footnotes
+that go with a member's name, and the former codes whose successors lie in the region.
 
 Nothing here knows "six": a seventh config file makes a seventh member everywhere.
 """
@@ -24,6 +25,7 @@ BUNDLED_CONFIG_DIR = Path(__file__).parent / "sources" / "configs"
 REGION_FILE = "region.yaml"
 FOOTNOTE_MARK = "*"
 _CODE = re.compile(r"^[A-Z]{3}$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _NUMBER_WORDS = (
     "no",
     "one",
@@ -48,6 +50,9 @@ class Member:
     code: str
     name: str
     footnote: str | None = None
+    # the languages (catalog codes, `workshop/i18n.py`) of the member's institutions, into which
+    # its workshop brief is translated; English always comes first and is not listed
+    brief_languages: tuple[str, ...] = ()
 
     def label(self, mark: bool = True) -> str:
         """The name as printed: with the footnote mark when the member carries a footnote."""
@@ -130,6 +135,17 @@ def member_files(config_dir: Path) -> list[Path]:
     return sorted(p for p in config_dir.glob("*.yaml") if _CODE.match(p.stem))
 
 
+def _brief_languages(path: Path, value) -> tuple[str, ...]:
+    """A member's `brief_languages`: a list of language codes ("sq", "cnr"), none by default."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(
+        isinstance(v, str) and _LANGUAGE.match(v) for v in value
+    ):
+        raise RegionError(f"{path.name}: 'brief_languages' is a list of codes such as [sq, sr]")
+    return tuple(dict.fromkeys(v for v in value if v != "en"))
+
+
 def build_region(config_dir: Path) -> Region:
     config_dir = Path(config_dir)
     region_file = config_dir / REGION_FILE
@@ -140,17 +156,19 @@ def build_region(config_dir: Path) -> Region:
         if not spec.get(key):
             raise RegionError(f"{region_file.name}: '{key}' is required")
     footnotes = {str(k): " ".join(str(v).split()) for k, v in (spec.get("footnotes") or {}).items()}
-    names = {}
+    names, languages = {}, {}
     for path in member_files(config_dir):
-        name = _read(path).get("name")
+        data = _read(path)
+        name = data.get("name")
         if not name:
             raise RegionError(f"{path.name}: 'name' is required")
         names[path.stem] = str(name)
+        languages[path.stem] = _brief_languages(path, data.get("brief_languages"))
     if not names:
         raise RegionError(f"no jurisdiction config (<CODE>.yaml) in {config_dir.name}/")
     listed = [c for c in (spec.get("order") or []) if c in names]
     codes = listed + sorted(set(names) - set(listed))
-    members = tuple(Member(c, names[c], footnotes.get(c)) for c in codes)
+    members = tuple(Member(c, names[c], footnotes.get(c), languages[c]) for c in codes)
     short_name = str(spec["short_name"]).format(size=len(members))
     if short_name in names:
         raise RegionError(f"{region_file.name}: the short name {short_name!r} is a member's code")

@@ -1,5 +1,5 @@
-"""The wheel carries what the documents need at run time (templates, Typst layout, configs, rules):
-a non-editable install renders a document. The wheel is built from a copy of the sources, so the
+"""The wheel carries what the documents need at run time (templates, Typst layout, configs, rules,
+the briefs' translation catalogs): a non-editable install renders a document and translates. The wheel is built from a copy of the sources, so the
 project folder gets no build/ or egg-info."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "wbtip_pipeline"
-DATA_SUFFIXES = (".j2", ".typ", ".yaml")
+DATA_SUFFIXES = (".j2", ".typ", ".yaml", ".po", ".pot")
 
 RENDER = """
 from wbtip_pipeline.presentation.blocks import Note, Numbering, Paragraph, Section
@@ -30,6 +30,21 @@ html = render_html(doc)
 pdf = render_pdf(doc)
 assert "<h2" in html and pdf.startswith(b"%PDF")
 print("rendered")
+"""
+
+
+TRANSLATE = """
+import wbtip_pipeline, datetime
+assert "site-packages" in wbtip_pipeline.__file__ or "unpacked" in wbtip_pipeline.__file__
+from wbtip_pipeline.workshop.i18n import LANGUAGES, lang
+for code in LANGUAGES:
+    t = lang(code)
+    assert t.knows("jurisdiction", "Serbia"), code
+sr, sq = lang("sr"), lang("sq")
+assert sr.pgettext("jurisdiction", "Serbia") == "Србија"
+assert sr.localise("1,234 and 6.39") == "1.234 and 6,39"
+assert sq.date(datetime.date(2025, 3, 4)) == "4 mars 2025"
+print("translated")
 """
 
 
@@ -60,6 +75,18 @@ def test_every_template_and_config_is_in_the_wheel(wheel):
     }
     assert wanted and any(w.endswith("document.html.j2") for w in wanted)
     assert wanted - names == set(), sorted(wanted - names)
+
+
+def test_an_installed_wheel_loads_the_catalogs_and_formats_for_the_locale(wheel, tmp_path):
+    """The briefs' catalogs are read from the wheel's package data (`.po`, compiled in memory)."""
+    unpacked = tmp_path / "unpacked"
+    zipfile.ZipFile(wheel).extractall(unpacked)
+    code = f"import sys; sys.path.insert(0, {str(unpacked)!r})\n{TRANSLATE}"
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", code], capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0 and "translated" in done.stdout, done.stderr[-2000:]
 
 
 def test_an_installed_wheel_renders_a_document(wheel, tmp_path):

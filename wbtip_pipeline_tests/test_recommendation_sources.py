@@ -89,7 +89,7 @@ def test_dated_evidence_weighs_less():
 
 def test_the_text_gives_the_year_of_the_latest_assessment():
     rec = one_gap(STATE, year=2019)
-    assert "the latest assessment (2019) finds this not met: “what the source says”" in rec.text
+    assert "the latest assessment (2019) finds this not met: what the source says." in rec.text
     rows = [gap(j, "CT-18", "justice", "not_met", y) for j, y in (("ALB", 2017), ("MKD", 2019))]
     rows.append(gap("SRB", "CT-18", "justice", "not_met", 2023))
     recs = compute_recommendations(gaps(*rows), rules=[RULE])
@@ -103,8 +103,12 @@ def test_the_text_gives_the_year_of_the_latest_assessment():
     rows[-1] = rows[-1] | {"evidence": "Another finding."}
     recs = compute_recommendations(gaps(*rows), rules=[RULE])
     regional = recs[recs["jurisdiction"] == REGIONAL]
-    assert len(regional) == 1 and "“" not in regional.iloc[0].text
-    assert "“Another finding.”" in recs[recs["jurisdiction"] == "SRB"].iloc[0].text
+    text = regional.iloc[0].text
+    assert len(regional) == 1 and text.endswith(f"finds this not met: {QUOTES_IN_SUMMARY}.")
+    assert "another finding" not in text and "what the source says" not in text
+    assert (
+        "finds this not met: another finding." in recs[recs["jurisdiction"] == "SRB"].iloc[0].text
+    )
 
 
 def test_no_rule_says_latest_without_a_year():

@@ -42,6 +42,7 @@ from wbtip_pipeline.transforms.recommendations import (
     Interval,
     Number,
     RulesError,
+    checklist_items,
     compute_recommendation_changes,
     compute_recommendations,
     load_actions,
@@ -53,6 +54,7 @@ from wbtip_pipeline.transforms.recommendations import (
 )
 from wbtip_pipeline.transforms.trends import compute_trend_summary, compute_trends
 from wbtip_pipeline.vocab import MAX_PROGRESS_WORDS, MAX_WORDS
+from wbtip_pipeline.warehouse import FOOTNOTE_COLUMN, with_footnotes
 
 JURISDICTIONS = load_region().codes
 
@@ -357,23 +359,6 @@ CASES = {
         summaries(summary("MNE", "persons_convicted", "insufficient_data", None, suppressed=3)),
         summaries(summary("MNE", "persons_convicted", "insufficient_data", None, suppressed=1)),
     ),
-    "ATTRITION-CONVICTIONS-BELOW-MEDIAN": (
-        attrition(
-            "persons_convicted",
-            "persons_prosecuted",
-            {
-                "ALB": ((2,), (20,)),
-                "BIH": ((10,), (10,)),
-                "MKD": ((9,), (10,)),
-                "SRB": ((9,), (10,)),
-            },
-        ),
-        attrition(
-            "persons_convicted",
-            "persons_prosecuted",
-            {"ALB": ((9,), (10,)), "BIH": ((9,), (10,)), "MKD": ((9,), (10,))},
-        ),
-    ),
     "ATTRITION-PROSECUTIONS-BELOW-MEDIAN": (
         attrition(
             "persons_prosecuted",
@@ -463,26 +448,36 @@ def test_rule_stays_silent_without_its_evidence(rule_id):
 
 
 def test_attrition_needs_certainly_below_the_median():
-    # ALB's 0..4 convictions against 4 prosecutions is 0..1: maybe low, not certainly below
+    # ALB's 0..4 prosecutions against 4 detected victims is 0..1: maybe low, not certainly below
     tables = attrition(
-        "persons_convicted",
         "persons_prosecuted",
+        "victims_detected",
         {"ALB": ((0, 4), (4,)), "BIH": ((9,), (10,)), "MKD": ((9,), (10,)), "SRB": ((9,), (10,))},
     )
-    assert made_by("ATTRITION-CONVICTIONS-BELOW-MEDIAN", tables).empty
+    assert made_by("ATTRITION-PROSECUTIONS-BELOW-MEDIAN", tables).empty
 
 
 def test_attrition_text_and_evidence():
-    recs = made_by(
-        "ATTRITION-CONVICTIONS-BELOW-MEDIAN", CASES["ATTRITION-CONVICTIONS-BELOW-MEDIAN"][0]
+    tables = attrition(
+        "persons_prosecuted",
+        "victims_detected",
+        {"ALB": ((2,), (20,)), "BIH": ((10,), (10,)), "MKD": ((9,), (10,)), "SRB": ((9,), (10,))},
     )
-    (rec,) = recs.itertuples()
+    (rec,) = made_by("ATTRITION-PROSECUTIONS-BELOW-MEDIAN", tables).itertuples()
     assert rec.jurisdiction == "ALB"
-    assert "0.10 persons convicted per person prosecuted in 2021" in rec.text
+    assert "0.10 persons prosecuted per detected victim in 2021" in rec.text
     assert "regional median of 0.90" in rec.text  # of 0.1, 0.9, 0.9 and 1.0
     items = json.loads(rec.evidence)
-    assert {i["keys"]["indicator"] for i in items} == {"persons_convicted", "persons_prosecuted"}
+    assert {i["keys"]["indicator"] for i in items} == {"persons_prosecuted", "victims_detected"}
     assert items[0]["derived"]["regional_median"] == pytest.approx(0.9)
+
+
+def test_no_rule_divides_convictions_by_prosecutions():
+    """The convictions of a year follow prosecutions of earlier years: different cohorts (the
+    methodology), so no rule quotes persons convicted per person prosecuted."""
+    for rule in RULES.values():
+        assert rule.params.get("measure") != "convictions_per_prosecution", rule.id
+        assert "per person prosecuted" not in rule.text + rule.progress, rule.id
 
 
 def test_falling_convictions_cite_both_trend_rows():
@@ -962,7 +957,7 @@ def test_the_longest_sentence_of_every_item_fits(item):
         row = gap("BIH", item, "justice", gap_type) | {"evidence": long_quote}
         (rec,) = made_by(rule_id, gaps(row)).itertuples()
         assert len(rec.text.split()) < MAX_WORDS, rec.text
-        assert rec.text.endswith(" […]”")  # the quote cut, and said to be cut
+        assert rec.text.endswith(" […].")  # the finding cut, and said to be cut
         action = ACTIONS[item]
         assert (action.not_met if gap_type == "not_met" else action.partly_met) in rec.text
         assert rec.progress_indicator == action.progress
@@ -977,7 +972,7 @@ def test_a_gap_names_the_addressee_the_action_the_evidence_and_its_year():
         "Urge the ministry of justice and the prosecution service of Albania to ensure, in the "
         "criminal code and in guidance to prosecutors, that victims are not punished for "
         "offences they were compelled to commit; the latest assessment (2024) finds this not "
-        "met: “Authorities charged victims with offences they were compelled to commit.”"
+        "met: the authorities charged victims with offences they were compelled to commit."
     )
     assert rec.addressee == "the ministry of justice and the prosecution service"
     assert rec.progress_indicator == (
@@ -1008,15 +1003,53 @@ def test_an_item_without_an_action_stops_the_run():
 
 
 def test_a_long_assessment_is_cut_after_whole_clauses():
-    from wbtip_pipeline.transforms.recommendations import QUOTE_MAX_WORDS, quote
+    from wbtip_pipeline.transforms.recommendations import QUOTE_MAX_WORDS, finding
 
-    assert quote("Victims were penalised.") == "“Victims were penalised.”"
-    assert quote("First source. | Second source.") == "“First source.”"
-    assert quote(None) is None and quote("  ") is None
+    assert finding("Victims were penalised.") == "victims were penalised."
+    assert finding("First source. | Second source.") == "first source."
+    assert finding(None) is None and finding("  ") is None
     clauses = "; ".join(f"clause {i} has five words" for i in range(10))
-    cut = quote(clauses)
-    assert cut.endswith("words […]”") and len(cut.split()) <= QUOTE_MAX_WORDS + 1
-    assert cut.startswith("“clause 0 has five words; clause 1")
+    cut = finding(clauses)
+    assert cut.endswith("words […].") and len(cut.split()) <= QUOTE_MAX_WORDS + 1
+    assert cut.startswith("clause 0 has five words; clause 1")
+
+
+@pytest.mark.parametrize(
+    ("evidence", "expected"),
+    [
+        ("No funding to NGOs.", "no funding to NGOs."),
+        (
+            "Regularly sought the input of survivors [no NRM evaluation reported].",
+            "the authorities regularly sought the input of survivors — no NRM evaluation "
+            "reported.",
+        ),
+        (
+            "UK and Albania agreed a Joint Communique (13 Dec 2022) on improving co-operation "
+            "[non-TIP source; use not yet shown].",
+            "UK and Albania agreed a Joint Communique (13 Dec 2022) on improving co-operation "
+            "— use not yet shown.",
+        ),
+        ("EU 2014 Progress Report: draft strategy pending [non-TIP source].",
+         "EU 2014 Progress Report: draft strategy pending."),
+        ("National Referral Mechanism met once.", "National Referral Mechanism met once."),
+    ],
+)  # fmt: skip
+def test_a_finding_is_the_assessments_words_in_a_sentence_not_a_quotation(evidence, expected):
+    """The evidence texts are the coder's paraphrases of an assessment: no quotation marks, an
+    ordinary first word in lower case (the narrative's rule, `transforms.findings`), a coder's
+    note after a dash, a note that only names the kind of source dropped."""
+    from wbtip_pipeline.transforms.recommendations import finding
+
+    assert finding(evidence) == expected
+    row = gap("SRB", "CT-05", "coordination", "not_met", 2023) | {"evidence": evidence}
+    (rec,) = made_by("GAP-COORD-NOTMET", gaps(row)).itertuples()
+    assert rec.text.endswith(f"the latest assessment (2023) finds this not met: {expected}")
+    assert not re.search(r"[“”\[\]]", rec.text)
+
+
+def test_bundled_findings_carry_no_quotation_marks_or_coder_notes(recs):
+    for rec in recs.itertuples():
+        assert not re.search(r"[“”\[\]]|non-TIP", rec.text), (rec.recommendation_id, rec.text)
 
 
 @pytest.mark.parametrize(
@@ -1105,3 +1138,76 @@ def test_bundled_top_priorities_act_first(recs):
         # every jurisdiction of the bundled data has five recent, concrete actions to lead with
         assert len(top) == 5 and top["acts_first"].all(), code
         assert (top["urgency"] != "invite").all() and (top["rule_id"] != "MECH-NO-EVIDENCE").all()
+
+
+# --- names as the documents print them, one regional line per item ----------------------------
+
+
+def test_kosovo_is_named_with_its_footnote_mark_in_every_text(recs):
+    """The documents print a member carrying a footnote as "Kosovo*" (its footnote with it); so
+    does a recommendation's text in the warehouse, whose published CSV row carries the footnote
+    in its `footnote` column (`warehouse.with_footnotes`)."""
+    mark = load_region().member("XKX").label()
+    assert mark == "Kosovo*"
+    named = [r for r in recs.itertuples() if "Kosovo" in r.text + r.progress_indicator]
+    assert len(named) > 20
+    for rec in named:
+        for text in (rec.text, rec.progress_indicator):
+            assert not re.search(r"\bKosovo\b(?!\*)", text), (rec.recommendation_id, text)
+    own = recs[recs["jurisdiction"] == "XKX"]
+    assert all(f"of {mark} " in t or f"of {mark}," in t for t in own["text"])
+    # the published CSV's row of each such text carries the footnote the mark points to
+    csv = with_footnotes(recs)
+    ids = {r.recommendation_id for r in named}
+    notes = csv.loc[csv["recommendation_id"].isin(ids), FOOTNOTE_COLUMN]
+    assert notes.str.startswith("* Kosovo: This designation is without prejudice").all()
+    pair = made_by(
+        "REG-BILATERAL-FLOW",
+        opportunities(opportunity("bilateral_flow", "SRB-XKX", "SRB,XKX", True)),
+    ).iloc[0]
+    assert "of Serbia and Kosovo* to agree" in pair.text
+    assert pair.progress_indicator.endswith("between Serbia and Kosovo*")
+
+
+def test_no_two_regional_lines_share_a_checklist_item(recs):
+    regional = recs[recs["jurisdiction"] == REGIONAL]
+    seen: dict[str, str] = {}
+    for rec in regional.itertuples():
+        for item in checklist_items(json.loads(rec.evidence)):
+            assert item not in seen, (item, seen.get(item), rec.recommendation_id)
+            seen[item] = rec.recommendation_id
+    assert len(seen) >= 5  # the shared gaps are there
+
+
+def test_a_shared_gap_keeps_its_line_and_the_summary_of_the_same_item_goes():
+    """Three identical national lines on non-punishment summarise into a regional line; the
+    region's own programme on the same shared gap (five jurisdictions) says it already: it
+    stays, with the id it has on its own, and the national lines stay too."""
+    rows = [gap(j, "CT-18", "justice", "not_met") for j in ("ALB", "MKD", "SRB")]
+    tables = gaps(*rows) | {
+        "regional_opportunities": table(
+            "regional_opportunities", opportunity("shared_gap", "CT-18", "ALB,BIH,MKD,MNE,SRB")
+        )
+    }
+    rules = [RULES["GAP-JUST-NOTMET"], RULES["REG-SHARED-GAP"]]
+    recs = compute_recommendations(tables, rules=rules)
+    regional = recs[recs["jurisdiction"] == REGIONAL]
+    assert regional["rule_id"].tolist() == ["REG-SHARED-GAP"]
+    alone = compute_recommendations(tables, rules=[RULES["REG-SHARED-GAP"]])
+    assert regional["recommendation_id"].tolist() == alone["recommendation_id"].tolist()
+    assert (recs["jurisdiction"] != REGIONAL).sum() == 3
+    # without the shared gap, the summary is the region's line on the item
+    only = compute_recommendations(gaps(*rows), rules=rules)
+    assert only[only["jurisdiction"] == REGIONAL]["rule_id"].tolist() == ["GAP-JUST-NOTMET"]
+
+
+def test_a_single_country_or_year_is_not_named_as_several():
+    (rec,) = made_by("FLOW-EXTRA-REGIONAL", flows(flow("TWN", "MKD", 2021, 39))).itertuples()
+    assert "arrangements agreed with Taiwan, and victims" in rec.progress_indicator
+    assert "these countries" not in rec.progress_indicator
+    (rec,) = made_by("DATA-MISSING-YEARS", gap_summary(missing_years="2004")).itertuples()
+    assert rec.text.endswith(
+        "figures for 2004, for which no anti-trafficking figure at all was reported."
+    )
+    for rule in RULES.values():
+        assert not re.search(r"\bthese (countries|years)\b", rule.text + rule.progress), rule.id

@@ -59,21 +59,24 @@ def test_ids_stable_and_a_closed_gap_is_resolved(sources, tmp_path, instance):
 
 
 def _fill_form(form, target, decisions: dict[str, tuple[str, str]]):
-    """Copy the pack's feedback form and fill in {recommendation id: (decision, comment)}."""
+    """Copy the pack's feedback form and fill in {recommendation id: (decision, reason)}, each on
+    its jurisdiction's sheet."""
     import openpyxl
 
+    from wbtip_pipeline.workshop.form import FIRST_ROW, HEADER_ROW
+
     wb = openpyxl.load_workbook(form)
-    ws = wb["Feedback"]
-    header = [c.value for c in ws[1]]
-    col = {name: header.index(name) + 1 for name in header}
-    for row in range(2, ws.max_row + 1):
-        rec_id = ws.cell(row, col["recommendation_id"]).value
-        if rec_id in decisions:
-            decision, comment = decisions[rec_id]
-            ws.cell(row, col["decision"]).value = decision
-            ws.cell(row, col["comment"]).value = comment
-            ws.cell(row, col["decided_by"]).value = "Regional validation workshop"
-            ws.cell(row, col["decided_on"]).value = "2026-11-20"
+    for ws in wb.worksheets[1:]:  # the sheets after the instructions: one per delegation
+        header = [c.value for c in ws[HEADER_ROW]]
+        col = {name: header.index(name) + 1 for name in header if name}
+        for row in range(FIRST_ROW, ws.max_row + 1):
+            rec_id = ws.cell(row, col["Recommendation id"]).value
+            if rec_id in decisions:
+                decision, reason = decisions[rec_id]
+                ws.cell(row, col["Decision"]).value = decision
+                ws.cell(row, col["Reason"]).value = reason
+                ws.cell(row, col["Delegate"]).value = "Regional validation workshop"
+                ws.cell(row, col["Date"]).value = "2026-11-20"
     target.parent.mkdir(parents=True, exist_ok=True)
     wb.save(target)
 
@@ -84,9 +87,8 @@ def test_workshop_feedback_round_trip(sources, tmp_path, instance):
     assert all(r.result.success for r in run_layers(settings, instance))
     out = tmp_path / "out" / "workshop"
     assert (out / "workshop_slides.html").exists() and (out / "workshop_slides.pdf").exists()
-    assert sorted(p.name for p in (out / "briefs").glob("*.pdf")) == [
-        f"brief_{c}.pdf" for c in JURISDICTIONS
-    ]
+    briefs = {p.name for p in (out / "briefs").glob("*.pdf")}  # English, and translations
+    assert {f"brief_{c}_en.pdf" for c in JURISDICTIONS} <= briefs and len(briefs) >= 12
     recs = warehouse.read("recommendations")
     agreed, rejected = recs.recommendation_id.iloc[0], recs.recommendation_id.iloc[1]
     _fill_form(
@@ -119,13 +121,20 @@ def test_bad_feedback_form_fails_its_check_naming_file_and_row(sources, tmp_path
 
     path = tmp_path / "feedback" / "feedback_bad.xlsx"
     wb = openpyxl.load_workbook(path)
-    sheet = wb["Feedback"]
-    header = [c.value for c in sheet[1]]
-    sheet.cell(2, header.index("recommendation_id") + 1).value = "REC-0000000000"
-    sheet.cell(2, header.index("decision") + 1).value = "agreed"
+    sheet = wb["North Macedonia"]
+    header = [c.value for c in sheet[4]]
+    sheet.cell(5, header.index("Recommendation id") + 1).value = "REC-0000000000"
+    sheet.cell(5, header.index("Decision") + 1).value = "agreed"
+    sheet.cell(6, header.index("Decision") + 1).value = "amended"
     wb.save(path)
     (src_run,) = run_layers(settings, instance, sources_only=True)
     check = src_run.check("workshop_feedback_schema")
     assert not check.passed
     message = src_run.messages("workshop_feedback_schema")
-    assert "'REC-0000000000'" in message and "row 2 of feedback_bad.xlsx" in message
+    assert (
+        "feedback_bad.xlsx, sheet 'North Macedonia', row 5: 'REC-0000000000' in column "
+        "Recommendation id: not a recommendation id of the current report"
+    ) in message
+    assert (
+        "feedback_bad.xlsx, sheet 'North Macedonia', row 6: 'amended' without amended text"
+    ) in message

@@ -247,7 +247,7 @@ def final_report(context: dg.AssetExecutionContext, paths: PipelinePaths, **tabl
     deps=["final_report"],
     group_name=REPORTING,
     code_version=code_version(WORKSHOP),
-    description="The validation workshop pack: slide deck (HTML, PDF), a two-page brief per jurisdiction, the feedback form.",
+    description="The validation workshop pack: slide deck (HTML, PDF), facilitator's guide, a two-page brief per jurisdiction and language, the feedback form.",
     automation_condition=follow_inputs(),
     kinds={"html", "pdf", "excel"},
     check_specs=[audit_check_spec(PACK_AUDIT, "workshop_pack", "the slides and the briefs")],
@@ -267,9 +267,14 @@ def workshop_pack(paths: PipelinePaths, **tables):
             "slides_html": dg.MetadataValue.path(str(pack.slides_html)),
             "slides_pdf": dg.MetadataValue.path(str(pack.slides_pdf)),
             "feedback_form": dg.MetadataValue.path(str(pack.feedback_form)),
+            "facilitator_guide": dg.MetadataValue.path(str(pack.guide_pdf)),
+            "guide_pages": pack.guide_pages,
             "slides": pack.slide_count,
             "briefs": dg.MetadataValue.json({code: str(p) for code, p in pack.briefs.items()}),
             "brief_pages": dg.MetadataValue.json(pack.brief_pages),
+            "translated_briefs": dg.MetadataValue.json(
+                {f"{b.code}_{b.lang}": b.pages for b in pack.all_briefs if b.lang != "en"}
+            ),
             "disclosure_audit": dg.MetadataValue.json(pack.audit.summary()),
         },
         data_version=data_version(),

@@ -53,7 +53,7 @@ def known_recommendations(warehouse: WarehouseResource) -> pd.DataFrame:
     asset=FEEDBACK_ASSET,
     name="workshop_feedback_schema",
     blocking=True,
-    description="Forms open; ids are recommendations of the published report; decisions valid, amended with text, rejected with a reason.",
+    description="Forms open and are the per-delegation form; ids are recommendations of the published report, each on its jurisdiction's sheet; decisions valid, amended with text, rejected with a reason.",
 )
 def workshop_feedback_schema(
     frame: pd.DataFrame, warehouse: WarehouseResource

@@ -78,6 +78,7 @@ class Item:
     text: str
     head: str = ""
     badge: str = ""  # a short tag before the head ("urge")
+    badge_text: str = ""  # the tag's words when not the tag itself (a translated "urge")
     meta: list[str] = field(default_factory=list)  # small lines under the text
     links: list[Link] = field(default_factory=list)
     id: str = ""

@@ -232,15 +232,26 @@ def _range_bars(ax, xs, bounds, color, width, horizontal=False) -> None:
         ax.add_collection(PolyCollection(verts, **style), autolim=False)
 
 
-def range_legend_handles(color: str = MUTED) -> list[Patch]:
+# the words a range chart writes itself; a translated document passes its own (`labels=`)
+RANGE_LABELS = {
+    "exact": "exact count / lower bound",
+    "range": "range (e.g. <5 = 0 to 4)",
+    "not_reported": "not reported",
+}
+
+
+def range_legend_handles(
+    color: str = MUTED, labels: Mapping[str, str] | None = None
+) -> list[Patch]:
+    words = {**RANGE_LABELS, **(labels or {})}
     return [
-        Patch(facecolor=color, label="exact count / lower bound"),
+        Patch(facecolor=color, label=words["exact"]),
         Patch(
             facecolor=to_hex(to_rgba(color, 0.25), keep_alpha=True),
             edgecolor=color,
             hatch="//////",
             linewidth=0.5,
-            label="range (e.g. <5 = 0 to 4)",
+            label=words["range"],
         ),
     ]
 
@@ -270,16 +281,24 @@ def count_bars(
     panel_height: float = 1.45,
     colors: Mapping[str, str] | None = None,
     ylabel: str = "persons",
+    width_in: float = WIDTH_IN,
+    labels: Mapping[str, str] | None = None,
+    legend_cols: int = 5,
 ) -> Chart:
     """Counts per year as range bars, one panel per jurisdiction (or one panel with several
-    series side by side)."""
+    series side by side). `width_in`: narrower than the report's text width draws the type
+    larger where the chart is shown smaller (a slide's column). `labels`: the legend's and the
+    empty panel's words (`RANGE_LABELS`) in the document's language. `legend_cols`: entries per
+    row of the legend (a narrow chart's legend takes two rows)."""
     with mpl.rc_context(STYLE):
         ncols = min(ncols, len(panels)) or 1
         nrows = -(-len(panels) // ncols)
-        fig = _figure(panel_height * nrows + 0.55)
-        _margins(fig, left=0.45, bottom=0.5, top=0.22, hspace=0.55, wspace=0.22)
-        axes = fig.subplots(nrows, ncols, squeeze=False)
         names = list(dict.fromkeys(n for p in panels for n in p.series))
+        legend_rows = -(-(2 + (len(names) if len(names) > 1 else 0)) // legend_cols)
+        extra = 0.16 * (legend_rows - 1)  # room for the legend's second row
+        fig = _figure(panel_height * nrows + 0.55 + extra, width_in)
+        _margins(fig, left=0.45, bottom=0.5 + extra, top=0.22, hspace=0.55, wspace=0.22)
+        axes = fig.subplots(nrows, ncols, squeeze=False)
         colors = dict(colors or {})
         for i, name in enumerate(names):
             colors.setdefault(name, PALETTE[i % len(PALETTE)])
@@ -302,7 +321,7 @@ def count_bars(
                 ax.text(
                     0.5,
                     0.5,
-                    "not reported",
+                    {**RANGE_LABELS, **(labels or {})}["not_reported"],
                     transform=ax.transAxes,
                     ha="center",
                     va="center",
@@ -334,10 +353,15 @@ def count_bars(
             _year_ticks(ax, list(years), max_labels=5 if ncols > 1 else 12)
             if index % ncols == 0:
                 ax.set_ylabel(ylabel)
-        handles = range_legend_handles()
+        handles = range_legend_handles(labels=labels)
         if len(names) > 1:
             handles = [Patch(facecolor=colors[n], label=n) for n in names] + handles
-        fig.legend(handles=handles, loc="lower center", ncols=min(5, len(handles)))
+        cols = min(legend_cols, len(handles))
+        rows = -(-len(handles) // cols)
+        # matplotlib fills a legend column by column: ordered so that it reads row by row
+        handles = [handles[r * cols + c] for c in range(cols) for r in range(rows)
+                   if r * cols + c < len(handles)]  # fmt: skip
+        fig.legend(handles=handles, loc="lower center", ncols=cols)
         return _finish(fig, key, caption, source, alt)
 
 

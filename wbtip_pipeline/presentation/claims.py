@@ -14,6 +14,9 @@ Two kinds of producer feed it:
   cells. `TrendFigures` finds the cells each is made of and prints it as the published cells
   allow: a range from their published bounds, or `[c]` when one of them is withheld. So a
   quoted share can never say more than the cells do, and the audit checks that it does not.
+  A sentence around a withheld figure is then said in words ("children were among the 5
+  victims detected in 2021 (their share is withheld ...)": `withheld_in_words`), which says
+  only that the cells are not zero (an "exists" claim).
 """
 
 from __future__ import annotations
@@ -316,10 +319,13 @@ class TrendFigures:
                 out.append(Figure(figures[0].kind, num, den))
         return out
 
-    def published_quotes(self, text: str, evidence, claims: Claims | None) -> str:
+    def published_quotes(
+        self, text: str, evidence, claims: Claims | None, withheld: list[Figure] | None = None
+    ) -> str:
         """`text` with each share or ratio it quotes from its evidence (a recommendation's
         evidence list, or its JSON), matched by how the counts behind the cells print, printed
-        as the published cells allow it instead, and recorded in `claims` as printed."""
+        as the published cells allow it instead, and recorded in `claims` as printed. The
+        figures printed `[c]` are added to `withheld` (for `withheld_in_words`)."""
         if not isinstance(evidence, list):
             try:
                 evidence = json.loads(evidence) if isinstance(evidence, str) and evidence else []
@@ -341,6 +347,8 @@ class TrendFigures:
             if claims is not None:
                 for f in hits:
                     claims.share(f.num, f.den, out, kind=kind)
+            if withheld is not None and out == SECONDARY_TEXT:
+                withheld.extend(hits)
             return out
 
         text = _PCT.sub(lambda m: quote(m, "share"), text)
@@ -353,3 +361,46 @@ class TrendFigures:
         if figure.kind == "ratio":
             return {ratio_text(bounds)}
         return {pct_text(bounds), share_range_text(bounds)}
+
+
+# --- a withheld figure in a sentence, in words -----------------------------------------------
+
+WITHHELD_NUMBER = "the number is withheld to protect small counts"
+WITHHELD_SHARE = "the share is withheld to protect small counts"
+WITHHELD_THEIR_SHARE = "their share is withheld to protect small counts"
+_C = re.escape(SECONDARY_TEXT)
+# "victims detected in 2021", "5 victims detected in 2019–2020 and 2022"
+_WHOLE = r"(?:\d+ )?victims detected in \d{4}(?:(?:–|, | and )\d{4})*"
+_PREPOSITIONS = ("in ", "of ", "at ", "by ", "for ", "from ")
+# "[c] of the victims detected in 2021 were its own nationals"; "[c] victims detected in 2021
+# were their citizens"
+_PART_OF_WHOLE = re.compile(rf"{_C} (?:of )?(?:the )?(?P<whole>{_WHOLE}) were (?P<what>[^.;:]+)")
+# "children were [c] of the 5 victims detected in 2021"
+_WHO_WERE = re.compile(rf"(?P<who>\w[\w' ]*?) were {_C} of the (?P<whole>{_WHOLE})")
+# "[c] were repatriated in 2021"
+_SOME_WERE = re.compile(rf"{_C} were (?P<what>[^.;:]+)")
+
+
+def withheld_in_words(text: str, what: str = "number") -> str:
+    """`text` with each withheld figure (`[c]`) of a sentence about the victims said in words
+    that disclose nothing but that there were some: "[c] of the victims detected in 2021 were
+    its own nationals" -> "its own nationals were among the victims detected in 2021 (the
+    number is withheld to protect small counts)"; "children were [c] of the 5 victims detected
+    in 2021" -> "children were among the 5 victims detected in 2021 (their share is withheld
+    to protect small counts)". `what`: "number" or "share", what the `[c]` stands for. A rule
+    quotes such a figure only above a threshold (at least five victims, a share of a quarter
+    or more), so "among" is true; the caller records it as such (`Claims.exists`)."""
+    if SECONDARY_TEXT not in text:
+        return text
+    note = WITHHELD_NUMBER if what == "number" else WITHHELD_SHARE
+
+    def part(m: re.Match) -> str:
+        whole, said = m["whole"], m["what"].strip()
+        if said.startswith(_PREPOSITIONS):
+            return f"some of the {whole} were {said} ({note})"
+        return f"{said} were among the {whole} ({note})"
+
+    text = _PART_OF_WHOLE.sub(part, text)
+    their = WITHHELD_NUMBER if what == "number" else WITHHELD_THEIR_SHARE
+    text = _WHO_WERE.sub(lambda m: f"{m['who']} were among the {m['whole']} ({their})", text)
+    return _SOME_WERE.sub(lambda m: f"some were {m['what'].strip()} ({note})", text)

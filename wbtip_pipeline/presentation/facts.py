@@ -11,9 +11,7 @@ every cell shown is recorded in `shown`, so the annex can say which withheld cel
 from __future__ import annotations
 
 import json
-import math
 import re
-from collections import Counter
 from collections.abc import Iterable
 from urllib.parse import urlparse
 
@@ -21,7 +19,7 @@ import pandas as pd
 
 from wbtip_pipeline.presentation.blocks import Cell
 from wbtip_pipeline.presentation.citations import Citations
-from wbtip_pipeline.presentation.claims import Claims, TrendFigures
+from wbtip_pipeline.presentation.claims import Claims, TrendFigures, withheld_in_words
 from wbtip_pipeline.presentation.disclosure import (
     HARMONISED_KEY,
     NOT_REPORTED_TEXT,
@@ -31,11 +29,11 @@ from wbtip_pipeline.presentation.disclosure import (
     Disclosure,
     bounds_text,
     cell_id,
-    count_text,
     count_words,
     harmonised_disclosure,
     mask_counts_in_text,
 )
+from wbtip_pipeline.presentation.evidence import EvidenceWords
 from wbtip_pipeline.presentation.figures import exceeds_total
 from wbtip_pipeline.presentation.labels import URGENCY_LABELS, Names
 from wbtip_pipeline.presentation.text import (
@@ -43,11 +41,9 @@ from wbtip_pipeline.presentation.text import (
     as_int,
     as_str,
     is_nan,
-    pct,
     published_rate,
     published_share,
     rate_text,
-    signed_pct,
     sum_bounds,
     years_text,
 )
@@ -374,16 +370,9 @@ class Facts:
             recs = recs[recs["top_priority"].astype(bool)]
         items = []
         for r in recs.itertuples(index=False):
-            lines, withheld_values = self.evidence(as_str(r.evidence))
-            text = mask_counts_in_text(as_str(r.text))
-            progress = mask_counts_in_text(as_str(getattr(r, "progress_indicator", "")))
-            for value in withheld_values:
-                # a figure withheld by secondary suppression must not be quoted either
-                text = re.sub(rf"(?<![\d.,]){value}(?![\d.,]?\d)", SECONDARY_TEXT, text)
-                progress = re.sub(rf"(?<![\d.,]){value}(?![\d.,]?\d)", SECONDARY_TEXT, progress)
-            with self.claims.at(f"recommendation {r.recommendation_id}"):  # shares as published
-                text = self.trend_figures.published_quotes(text, r.evidence, self.claims)
-                progress = self.trend_figures.published_quotes(progress, r.evidence, self.claims)
+            rule = as_str(getattr(r, "rule_id", ""))
+            lines, withheld_values = self.evidence(as_str(r.evidence), rule)
+            text, progress = self.published_text(r, withheld_values)
             items.append(
                 {
                     "id": str(r.recommendation_id),
@@ -408,6 +397,43 @@ class Facts:
             )
         return items
 
+    def published_text(
+        self, r, withheld_values: dict[int, list], in_words: bool = True
+    ) -> tuple[str, str]:
+        """A recommendation's text and progress indicator as every document prints them: counts
+        from 0 to 4 as `<5`; a figure withheld by secondary suppression (`withheld_values`: {its
+        exact value: its cells}, from `evidence`) never quoted, its sentence said in words
+        instead (`claims.withheld_in_words`: "children were among the 5 victims detected in 2021
+        (their share is withheld ...)"); shares and ratios as the published cells allow them,
+        recorded for the audit (`TrendFigures.published_quotes`), and a reworded sentence
+        recorded as saying only that the cells are not zero. With `in_words=False` a withheld
+        figure stays `[c]`, the sentence as its rule's template wrote it (a translated brief
+        reads the template's fields from it and words them itself)."""
+        out = []
+        with self.claims.at(f"recommendation {r.recommendation_id}"):
+            for text in (as_str(r.text), as_str(getattr(r, "progress_indicator", ""))):
+                text = mask_counts_in_text(text) or ""
+                hidden: list = []
+                for value in withheld_values:
+                    pattern = rf"(?<![\d.,]){value}(?![\d.,]?\d)"
+                    if re.search(pattern, text):
+                        text = re.sub(pattern, SECONDARY_TEXT, text)
+                        hidden += (
+                            withheld_values[value] if isinstance(withheld_values, dict) else []
+                        )
+                worded = withheld_in_words(text, "number") if in_words else text
+                if worded != text and hidden:
+                    self.claims.exists(hidden, worded)
+                text = worded
+                shares: list = []
+                text = self.trend_figures.published_quotes(text, r.evidence, self.claims, shares)
+                reworded = withheld_in_words(text, "share") if in_words else text
+                if reworded != text:
+                    for figure in shares:
+                        self.claims.exists(figure.num, reworded)
+                out.append(reworded)
+        return out[0], out[1]
+
     def workshop_status(self, rec_id: str) -> str:
         """The validation workshop's decision on a recommendation, in words ("" if none yet)."""
         if not hasattr(self, "_status"):
@@ -421,125 +447,16 @@ class Facts:
 
     @staticmethod
     def evidence_brief(lines: list[dict]) -> str:
-        if not lines:
-            return ""
-        tables = Counter(line["table"] for line in lines)
-        return "Evidence: " + ", ".join(
-            f"{n} row{'s' if n > 1 else ''} of {t}" for t, n in tables.items()
-        )
+        """ "Evidence: 3 assessments" (`EvidenceWords.brief`)."""
+        return EvidenceWords.brief(lines)
 
-    def evidence_cell(self, table: str, fields: dict):
-        """The harmonised cell an evidence row shows, when it shows one."""
-        if table not in ("harmonised_statistics", "trends", "victim_flows"):
-            return None
-        if not {"jurisdiction", "year", "indicator"} <= set(fields):
-            return None
-        try:
-            return cell_id(
-                str(fields["jurisdiction"]),
-                int(fields["year"]),
-                str(fields["indicator"]),
-                str(fields.get("dimension", "total")),
-                str(fields.get("category", "total")),
-                str(fields.get("sex", "total")),
-                str(fields.get("age", "total")),
-            )
-        except (TypeError, ValueError):
-            return None
-
-    def evidence(self, text: str) -> tuple[list[dict], list[int]]:
-        """Evidence rows as short lines ({table, text, href}), and the exact values of the cells
-        among them that are withheld (so that the recommendation's text does not quote them)."""
-        try:
-            items = json.loads(text) if text else []
-        except ValueError:
-            return [{"table": "?", "text": mask_counts_in_text(text), "href": None}], []
-        if not isinstance(items, list):
-            items = [items]
-        lines, withheld = [], []
-        for item in items:
-            if not isinstance(item, dict):
-                lines.append({"table": "?", "text": mask_counts_in_text(str(item)), "href": None})
-                continue
-            table = str(item.get("table", "?"))
-            keys = item.get("keys") or {}
-            values = item.get("values") or {}
-            cell = self.evidence_cell(table, {**values, **keys})
-            hidden = cell is not None and self.dc.status(cell) == "secondary"
-            if cell is not None:
-                self.shown.add(cell)
-            if hidden:
-                low, high = self.dc.values[cell]
-                if low == high:
-                    withheld.append(low)
-            key_text = ", ".join(
-                self.names.of(str(v)) if k in ("jurisdiction", "origin", "destination") else str(v)
-                for k, v in keys.items()
-                if v not in (None, "")
-            )
-            shown = self.values_text(values, hidden, (table, keys))
-            statement = self.citations.statement_note({**keys, **values})  # an assessment
-            shown = "; ".join(p for p in (shown, statement) if p)
-            lines.append(
-                {
-                    "table": table,
-                    "text": f"{table}: {key_text}" + (f" — {shown}" if shown else ""),
-                    "href": self.citations.href(values.get("source_url")),
-                }
-            )
-        return lines, withheld
-
-    # the values an evidence line shows: what the rule looked at, not the whole row
-    SHOWN_VALUES = {
-        "direction": "direction",
-        "gap_type": "gap",
-        "score": "score",
-        "status": "status",
-        "annual_change_pct": "change a year",
-        "change_since_earliest": "change since first assessed",
-        "coverage_share": "coverage",
-        "score_share": "score",
-        "share_not_reported": "not reported",
-        "share_suppressed": "<5 cells",
-        "n_jurisdictions": "jurisdictions",
-        "tier": "tier",
-    }
-    SHOWN_BOUNDS = ("value", "victims", "rate_per_100k")
-
-    def values_text(self, values: dict, withheld: bool = False, row=None) -> str:
-        """The values of an evidence `row` (its table and keys) an evidence line shows."""
-        parts = []
-        for stem in self.SHOWN_BOUNDS:
-            lo, hi = values.get(f"{stem}_low"), values.get(f"{stem}_high")
-            if lo is None or hi is None:
-                continue
-            if stem == "rate_per_100k":
-                parts.append(f"per 100,000: {rate_text((lo, hi))}")
-            else:
-                parts.append(f"{stem} {count_text(lo, hi, withheld=withheld)}")
-        for key, value in values.items():
-            if key.endswith("_share_low"):
-                stem = key[: -len("_low")]
-                hi = values.get(f"{stem}_high")
-                if value is not None and hi is not None:
-                    share = self.trend_figures.evidence_share(row, stem, (value, hi), self.claims)
-                    parts.append(f"{stem.replace('_', ' ')} {share}")
-        for key, label in self.SHOWN_VALUES.items():
-            value = values.get(key)
-            if value is None or (isinstance(value, float) and math.isnan(value)):
-                continue
-            if key in ("coverage_share", "score_share", "share_not_reported", "share_suppressed"):
-                text = pct(float(value))
-            elif key in ("annual_change_pct",):
-                text = signed_pct(float(value))
-            elif isinstance(value, float) and value.is_integer():
-                text = str(int(value))
-            elif isinstance(value, float):
-                text = f"{value:.2f}"
-            else:
-                text = str(value).replace("_", " ")
-            parts.append(f"{label} {text}")
-        return "; ".join(parts)
+    def evidence(self, text: str, rule_id: str = "") -> tuple[list[dict], dict[int, list]]:
+        """Evidence rows as lines of words ({table, noun, text, href}), and the exact values of
+        the withheld cells among them with those cells ({value: [cell]}), so that the
+        recommendation's text does not quote them (`evidence.EvidenceWords`)."""
+        if not hasattr(self, "_evidence_words"):
+            self._evidence_words = EvidenceWords(self)
+        return self._evidence_words.lines(text, rule_id)
 
     # 9. regional cooperation ------------------------------------------------------------
     def flow_pairs(self) -> list[dict]:

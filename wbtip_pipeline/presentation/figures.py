@@ -60,14 +60,22 @@ def _pct_of(row, column: str, slope: str) -> float:
     return math.nan if is_nan(s) else (math.exp(float(s)) - 1) * 100
 
 
+def trend_change(row) -> tuple[float, float, float]:
+    """(the yearly change, the low and the high end of its 95% interval) in percent a year; NaN
+    where the row has none. `trend_estimate` prints them; a translated brief formats them."""
+    return (
+        _pct_of(row, "annual_change_pct", "slope_per_year"),
+        _pct_of(row, "annual_change_ci_low_pct", "slope_ci_low"),
+        _pct_of(row, "annual_change_ci_high_pct", "slope_ci_high"),
+    )
+
+
 def trend_estimate(row) -> str:
     """The estimate a verdict is printed with: "+19% a year, interval −0.2% to +42%" (the 95%
     interval of the yearly change); empty when the series carries no verdict."""
     if str(row.get("direction")) == NO_VERDICT:
         return ""
-    change = _pct_of(row, "annual_change_pct", "slope_per_year")
-    low = _pct_of(row, "annual_change_ci_low_pct", "slope_ci_low")
-    high = _pct_of(row, "annual_change_ci_high_pct", "slope_ci_high")
+    change, low, high = trend_change(row)
     if is_nan(change):
         return ""
     text = f"{change_text(change)} a year"
@@ -278,13 +286,19 @@ def domain_share_text(row, short: bool = False, sep: str = " ") -> str:
     return text
 
 
-def domain_rank_text(f: Facts, row) -> str:
-    """ "2 of 4" (among the jurisdictions ranked in the domain) or "not ranked"."""
+def domain_rank(f: Facts, row) -> tuple[int, int] | None:
+    """(the rank, how many jurisdictions are ranked in the domain), None when not ranked."""
     ds = f.t["mechanism_domain_scores"]
     if is_nan(row["rank"]):
-        return "not ranked"
+        return None
     ranked = int((ds["rankable"].astype(bool) & (ds["domain"] == row["domain"])).sum())
-    return f"{int(row['rank'])} of {ranked}"
+    return int(row["rank"]), ranked
+
+
+def domain_rank_text(f: Facts, row) -> str:
+    """ "2 of 4" (among the jurisdictions ranked in the domain) or "not ranked"."""
+    rank = domain_rank(f, row)
+    return "not ranked" if rank is None else f"{rank[0]} of {rank[1]}"
 
 
 THIN_DOMAIN_NOTE = (

@@ -274,6 +274,7 @@ class _Writer:
                 "text": lit(i.text),
                 "head": lit(i.head),
                 "badge": lit(i.badge),
+                "badge-text": lit(i.badge_text or i.badge),
                 "meta": _lits(i.meta),
                 "links": _arr(self.link(link) for link in i.links),
                 "id": self.label(i.id),
@@ -378,15 +379,17 @@ class _Writer:
                 if not (isinstance(b, Note) and b.style == "footnote"):
                     self.block(b, state)
 
+        # the footnotes first: floated to the foot of the slide, they take their room there
+        # before the columns are laid out (a chart filling its column stops above them)
+        for b in s.blocks:
+            if isinstance(b, Note) and b.style == "footnote":
+                self.block(b, state)
         part(s.blocks[:start])
         self.out.append("#wb-columns[")
         part(s.blocks[start:second])
         self.out.append("][")
         part(s.blocks[second:])
         self.out.append("]")
-        for b in s.blocks:
-            if isinstance(b, Note) and b.style == "footnote":
-                self.block(b, state)
 
     def write(self) -> TypstSource:
         doc, kind = self.doc, self.doc.page

@@ -167,9 +167,11 @@ recommendations_schema = pa.DataFrameSchema(
             description=(
                 f"the recommendation in plain text: starts with the urgency's verb "
                 f"({', '.join(_VERBS)}), names the addressee and what to do, gives the evidence "
-                "with its year (an assessment's own words in quotation marks), fewer than "
+                "with its year (an assessment's finding as a clause, not in quotation marks: the "
+                "evidence texts paraphrase the assessments), fewer than "
                 f"{MAX_WORDS} words; never a checklist id (those are in evidence); victims are "
-                "'detected' or 'identified', and <5 reads 'fewer than five'"
+                "'detected' or 'identified', and <5 reads 'fewer than five'; a member carrying a "
+                "footnote is named with its mark (Kosovo*: the footnote column of the CSV)"
             ),
         ),
         "progress_indicator": pa.Column(
@@ -295,7 +297,9 @@ recommendations_schema = pa.DataFrameSchema(
         "One row per recommendation: a rule of rules/recommendations.yaml x the group of "
         "evidence rows that triggered it (per jurisdiction, or REGIONAL), with the evidence's "
         "keys and values, urgency, addressee and priority; plus one REGIONAL line per "
-        "recommendation made in the same words to three or more jurisdictions."
+        "recommendation made in the same words to three or more jurisdictions, unless the "
+        "region's own programme on a shared gap is about the same checklist item: one REGIONAL "
+        "line per item."
     ),
 )
 

@@ -9,7 +9,7 @@ its one schema in `schemas/recommendations.py`.)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 import pandera.pandas as pa
@@ -31,13 +31,19 @@ _ID = rf"^REC-[0-9a-f]{{{ID_HEX}}}$"
 _PLACE = rf"^({ISO3_PATTERN}|{REGIONAL})$"
 _ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 
-# the error texts of the cross-column rules, and the form column each finding points at
-AMENDED_WITHOUT_TEXT = "an amended recommendation needs its amended text in amended_text"
-REJECTED_WITHOUT_REASON = "a rejected recommendation needs the reason in comment"
+# the error texts of the cross-column rules, and the form column each finding points at (the
+# per-delegation form's columns: Amended text, Reason; its reader keeps Reason in `comment`)
+AMENDED_WITHOUT_TEXT = "'amended' without amended text: write the agreed wording in Amended text"
+REJECTED_WITHOUT_REASON = "'rejected' without a reason: give the reason in Reason"
+ON_ANOTHER_SHEET = "a recommendation to another jurisdiction: decided on its own sheet only"
 NOT_AN_ID = "not a recommendation id of the current report"
 NOT_A_DECISION = f"decision must be one of {', '.join(DECISIONS)} (leave it empty if not discussed)"
 NOT_A_DATE = f"not a date: {DATE_HINT}"
-WIDE_CHECK_COLUMNS = {AMENDED_WITHOUT_TEXT: "amended_text", REJECTED_WITHOUT_REASON: "comment"}
+WIDE_CHECK_COLUMNS = {
+    AMENDED_WITHOUT_TEXT: "amended_text",
+    REJECTED_WITHOUT_REASON: "comment",
+    ON_ANOTHER_SHEET: "recommendation_id",
+}
 
 
 def amended_has_text(frame: pd.DataFrame) -> pd.Series:
@@ -50,14 +56,25 @@ def rejected_has_reason(frame: pd.DataFrame) -> pd.Series:
     return (frame["decision"] != "rejected") | ~blank(frame["comment"])
 
 
+def on_its_sheet(frame: pd.DataFrame, owners: Mapping[str, str]) -> pd.Series:
+    """A decision comes from the sheet of the recommendation's own jurisdiction (`jurisdiction`
+    is the sheet's; `owners` maps each id to its jurisdiction; an unknown id is NOT_AN_ID's)."""
+    owner = frame["recommendation_id"].map(owners)
+    return owner.isna() | (owner == frame["jurisdiction"])
+
+
 def _text(description: str) -> pa.Column:
     return pa.Column(object, nullable=True, description=description)
 
 
-def feedback_schema(known_ids: Iterable[str]) -> pa.DataFrameSchema:
+def feedback_schema(
+    known_ids: Iterable[str], owners: Mapping[str, str] | None = None
+) -> pa.DataFrameSchema:
     """The rows of completed feedback forms (`read_feedback`, rows without a file problem):
-    one row per decision, i.e. per form row whose decision cell is not empty."""
+    one row per decision, i.e. per form row whose decision cell is not empty. With `owners`
+    ({id: jurisdiction}), a decision must also come from its jurisdiction's sheet."""
     known = set(known_ids)
+    on_sheet = [pa.Check(lambda df: on_its_sheet(df, owners), error=ON_ANOTHER_SHEET)]
     return pa.DataFrameSchema(
         {
             "recommendation_id": pa.Column(
@@ -88,6 +105,7 @@ def feedback_schema(known_ids: Iterable[str]) -> pa.DataFrameSchema:
         checks=[
             pa.Check(amended_has_text, error=AMENDED_WITHOUT_TEXT),
             pa.Check(rejected_has_reason, error=REJECTED_WITHOUT_REASON),
+            *(on_sheet if owners is not None else []),
         ],
         name="feedback",
         description="Completed workshop feedback forms: one row per decision, with its file and row.",
@@ -117,7 +135,7 @@ recommendation_status_schema = pa.DataFrameSchema(
             ),
         ),
         "amended_text": _text("the wording the workshop agreed instead; only when amended"),
-        "reason": _text("why the workshop rejected it (the form's comment); only when rejected"),
+        "reason": _text("why the workshop rejected it (the form's Reason); only when rejected"),
         "comment": _text("the comment of the decision, whatever the decision"),
         "responsible_institution": _text("the institution the delegation named to act on it"),
         "target_date": pa.Column(
@@ -135,7 +153,7 @@ recommendation_status_schema = pa.DataFrameSchema(
             "when the form gives none",
         ),
         "source_file": _text("the completed form the decision comes from (data/feedback/)"),
-        "source_row": _text("where in that file: sheet 'Feedback', row N"),
+        "source_row": _text("where in that file: sheet 'North Macedonia', row N"),
         "n_decisions": pa.Column(
             "int64",
             pa.Check.ge(0),

@@ -42,6 +42,7 @@ class SourceConfig:
     indicators: dict[str, str] = field(default_factory=dict)
     year_key: str = "reporting_year"
     mechanisms_pattern: str = ""
+    brief_languages: list[str] = field(default_factory=list)  # read by region.py
 
     @property
     def pattern(self) -> re.Pattern[str]:

@@ -9,9 +9,11 @@ code lists are in `vocab.py`):
 
 1. A feedback row is a decision when its `decision` cell is `agreed`, `amended` or `rejected`;
    the reader skips rows with an empty decision (not discussed).
-2. A decision counts only when it is valid: its id is one of `recommendations`, `amended` comes
-   with an amended text, `rejected` with a reason (the `comment` cell), and its dates parse.
-   Invalid rows are left out here; `validate_feedback` names them with file and row.
+2. A decision counts only when it is valid: its id is one of `recommendations`, it comes from
+   the sheet of the recommendation's own jurisdiction (a delegation decides on its own
+   recommendations; `Regional` on the region's), `amended` comes with an amended text,
+   `rejected` with a reason (the form's Reason, read into `comment`), and its dates parse.
+   Invalid rows are left out here; `validate_feedback` names them with file, sheet and row.
 3. The latest decision wins. Decisions are ordered by `decided_on` (a row without one takes the
    date its file was last modified), then by the file's modification time, then by file name,
    then by row number; the last one is the status. `n_decisions` counts the valid decisions seen,
@@ -29,7 +31,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from wbtip_pipeline.schemas.workshop import amended_has_text, rejected_has_reason
+from wbtip_pipeline.schemas.workshop import amended_has_text, on_its_sheet, rejected_has_reason
 from wbtip_pipeline.validation import date_parses, iso_date
 from wbtip_pipeline.vocab import DECISIONS, NOT_DISCUSSED, REJECTED_CHANGE
 
@@ -63,13 +65,15 @@ _ROW_NUMBER = re.compile(r"row (\d+)")
 # --- which decisions count (the cell rules: `validation.py`; the row rules: the feedback schema)
 
 
-def valid_decisions(feedback: pd.DataFrame, known_ids: set[str]) -> pd.Series:
-    """True for the feedback rows that count as decisions (rule 2 of the module docstring)."""
+def valid_decisions(feedback: pd.DataFrame, owners: Mapping[str, str]) -> pd.Series:
+    """True for the feedback rows that count as decisions (rule 2 of the module docstring);
+    `owners` maps each known recommendation id to its jurisdiction."""
     if feedback.empty:
         return pd.Series(dtype=bool)
     ok = feedback["problem"].isna()
     ok &= feedback["decision"].isin(DECISIONS)
-    ok &= feedback["recommendation_id"].isin(known_ids)
+    ok &= feedback["recommendation_id"].isin(list(owners))
+    ok &= on_its_sheet(feedback, owners)
     ok &= amended_has_text(feedback) & rejected_has_reason(feedback)
     ok &= date_parses(feedback["decided_on"]) & date_parses(feedback["target_date"])
     return ok
@@ -129,11 +133,11 @@ def compute_recommendation_status(
     ids = recommendations[["recommendation_id", "jurisdiction"]].drop_duplicates(
         "recommendation_id"
     )
-    known = set(ids["recommendation_id"])
+    owners = dict(zip(ids["recommendation_id"], ids["jurisdiction"], strict=True))
     latest: dict[str, dict] = {}
     counts: dict[str, int] = {}
     if feedback is not None and not feedback.empty:
-        decisions = _ordered_decisions(feedback[valid_decisions(feedback, known)])
+        decisions = _ordered_decisions(feedback[valid_decisions(feedback, owners)])
         for row in decisions.to_dict("records"):
             latest[row["recommendation_id"]] = _status_row(row)
             counts[row["recommendation_id"]] = counts.get(row["recommendation_id"], 0) + 1
@@ -159,7 +163,12 @@ def union_recommendations(current: pd.DataFrame, previous: pd.DataFrame | None) 
     if previous is None or previous.empty:
         return current.reset_index(drop=True)
     gone = previous[~previous["recommendation_id"].isin(current["recommendation_id"])]
-    return pd.concat([current, gone[current.columns.intersection(gone.columns)]], ignore_index=True)
+    if gone.empty:
+        return current.reset_index(drop=True)
+    # columns empty on every row that is gone are left out (pandas deprecates letting all-NA
+    # columns decide the dtypes of a concatenation); they come back empty for those rows
+    gone = gone[current.columns.intersection(gone.columns)].dropna(axis=1, how="all")
+    return pd.concat([current, gone], ignore_index=True)
 
 
 def mark_rejected_changes(changes: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame:

@@ -3,8 +3,10 @@ evidence tables of the analytics layer (`schemas/analytics.py`).
 
 Grain of `recommendations`: one row per rule x group of triggering evidence rows (one group per
 jurisdiction unless the rule groups otherwise), plus one `REGIONAL` line per rule whose text is
-identical, once the jurisdiction name (and the year and the quoted finding of the latest
-assessment) is taken out, for `MIN_SUMMARISED` or more jurisdictions.
+identical, once the jurisdiction name (and the year and the finding of the latest assessment)
+is taken out, for `MIN_SUMMARISED` or more jurisdictions, unless a line of the region's own
+(`REG-SHARED-GAP`) is about the same checklist item: one regional line per item
+(`drop_duplicate_regional`).
 Grain of `recommendation_changes`: one row per recommendation id present in the previous or the
 current materialisation.
 
@@ -28,9 +30,11 @@ How a rule runs (the YAML file's header says the same for analysts):
 
 What to do about a checklist item is data (`rules/actions.yaml`, `load_actions`): rows of the
 mechanism tables carry their item's `topic`, `action_not_met`, `action_partly_met`,
-`item_progress` and addressee, and `evidence_quote` the assessment's own words in quotation
-marks. Checklist ids, file names and addresses are never template fields: they stay in the
-evidence, so a text names the action, not the item's code.
+`item_progress` and addressee, and `evidence_quote` the assessment's finding as a clause
+(`finding`: the coder's paraphrase of the assessment, never in quotation marks). Checklist ids,
+file names and addresses are never template fields: they stay in the evidence, so a text names
+the action, not the item's code. Names are printed as the documents print them
+(`display_name`: "Kosovo*", with its footnote mark).
 
 Stable id: "REC-" + the first 10 hex digits of SHA-256 over the rule id, the jurisdiction and
 the sorted evidence *keys* (never the values): a revised figure keeps its recommendation's id,
@@ -74,6 +78,7 @@ import yaml
 from wbtip_pipeline.region import Region, load_region
 from wbtip_pipeline.schemas.analytics import ANALYTICS_SCHEMAS
 from wbtip_pipeline.transforms.evidence_sources import source_types, source_weight
+from wbtip_pipeline.transforms.findings import clause
 from wbtip_pipeline.vocab import (
     ATTRITION,
     BANNED_PHRASES,
@@ -201,6 +206,15 @@ def country_name(code: str, region: Region | None = None) -> str:
     return getattr(country, "common_name", None) or country.name
 
 
+def display_name(code: str, region: Region | None = None) -> str:
+    """A name as a recommendation prints it: a member's with its footnote mark where it carries
+    a footnote ("Kosovo*", as everywhere in the documents; the published CSV of a row naming
+    it carries the footnote in its `footnote` column), any other `country_name`."""
+    region = load_region() if region is None else region
+    member = region.member(code)
+    return member.label() if member is not None else country_name(code, region)
+
+
 MAX_LISTED = 8  # a longer list of names is counted instead, so that a text stays readable
 MAX_LISTED_WORDS = 16  # and so is a list of long names (at fifty times the region: 62 words)
 
@@ -243,10 +257,10 @@ LABELS: dict[str, Callable[[Any], str]] = {
     "indicator": lambda v: INDICATOR_LABELS.get(v, str(v)),
     "breakdown": lambda v: BREAKDOWN_LABELS.get(v, str(v)),
     "domain": lambda v: DOMAIN_LABELS.get(v, str(v)),
-    "jurisdiction": lambda v: country_name(str(v)),
-    "origin": lambda v: country_name(str(v)),
-    "destination": lambda v: country_name(str(v)),
-    "jurisdictions": lambda v: join_words(country_name(c) for c in str(v).split(",")),
+    "jurisdiction": lambda v: display_name(str(v)),
+    "origin": lambda v: display_name(str(v)),
+    "destination": lambda v: display_name(str(v)),
+    "jurisdictions": lambda v: join_words(display_name(c) for c in str(v).split(",")),
     "missing_years": lambda v: years_label(_years_of_text(v)),
     "years": lambda v: years_label(_years_of_text(v)),
 }
@@ -622,7 +636,8 @@ ITEM_COLUMNS = {
     "mechanism_conflicts": "item_id",
     "regional_opportunities": "key",
 }
-# Tables whose `evidence` column holds an assessment's own words: {evidence_quote}.
+# Tables whose `evidence` column holds an assessment's finding: {evidence_quote} (the name is
+# kept for the rules and the catalogs that use it; the text is not a quotation: `finding`).
 QUOTED_TABLES = ("mechanism_gaps", "mechanism_scores", "mechanism_conflicts")
 QUOTE_FIELD = "evidence_quote"
 QUOTE_MAX_WORDS = 30  # the longest bundled assessment has 29: a longer one is cut, "[…]"
@@ -635,7 +650,7 @@ ITEM_FIELDS = {
 }
 _ITEM_ADDRESSEE = "item_addressee"  # a row's item's addressee, for `addressee: from_item`
 _ITEM = "checklist_item"  # a row's item id, to list topics in the checklist's order
-# the words each field of an entry may have: room for the addressee and a quoted finding
+# the words each field of an entry may have: room for the addressee and the finding
 ACTION_WORDS = {"topic": 8, "addressee": 10, "not_met": 24, "partly_met": 24, "progress": 24}
 ITEM_ID = re.compile(r"\bCT-\d{2}\b")  # as the mechanism tables check item_id
 _ITEM_KEY = re.compile(r"^CT-\d{2}$")
@@ -713,22 +728,26 @@ def load_actions(path: Path | str = DEFAULT_ACTIONS) -> dict[str, ItemAction]:
     return parse_actions(data, str(path))
 
 
-def quote(evidence: Any) -> str | None:
-    """An assessment's words in quotation marks: the first of several agreeing statements
-    (joined by ' | '), cut after whole clauses at QUOTE_MAX_WORDS words, '[…]' marking the
-    cut; None when there are none."""
+def finding(evidence: Any) -> str | None:
+    """An assessment's finding as a clause that ends a sentence, never in quotation marks (the
+    evidence texts are the coder's paraphrases: `findings.clause`): the first of several
+    agreeing statements (joined by ' | '), its ordinary first word in lower case, a coder's
+    note after a dash, cut after whole clauses at QUOTE_MAX_WORDS words ('[…]' marking the
+    cut), with a full stop; None when there is none."""
     if not _present(evidence) or not str(evidence).strip():
         return None
-    text = " ".join(str(evidence).split(" | ")[0].split())
+    text = " ".join(clause(str(evidence))[0].split())
+    if not text:
+        return None
     if len(text.split()) > QUOTE_MAX_WORDS:
         kept: list[str] = []
-        for clause in re.split(r"(?<=[;,])\s+", text):
-            if len(" ".join([*kept, clause]).split()) > QUOTE_MAX_WORDS:
+        for part in re.split(r"(?<=[;,])\s+", text):
+            if len(" ".join([*kept, part]).split()) > QUOTE_MAX_WORDS:
                 break
-            kept.append(clause)
+            kept.append(part)
         cut = " ".join(kept) if kept else " ".join(text.split()[:QUOTE_MAX_WORDS])
         text = cut.rstrip(";,") + " […]"
-    return f"“{text}”"
+    return text if text.endswith(("?", "!")) else text + "."
 
 
 def _item_ids(table: str, rows: pd.DataFrame) -> pd.Series:
@@ -750,10 +769,10 @@ def with_item_fields(
     rule: Rule, rows: pd.DataFrame, actions: Mapping[str, ItemAction]
 ) -> pd.DataFrame:
     """`rows` with what the templates say about their checklist item (`ITEM_FIELDS` and the
-    item's addressee) and the quote of their evidence. An item the rule needs that
+    item's addressee) and the finding of their evidence. An item the rule needs that
     rules/actions.yaml does not cover stops the run: no text goes out without its action."""
     if rule.table in QUOTED_TABLES:
-        rows = rows.assign(**{QUOTE_FIELD: rows["evidence"].map(quote)})
+        rows = rows.assign(**{QUOTE_FIELD: rows["evidence"].map(finding)})
     if rule.table not in ITEM_COLUMNS:
         return rows
     ids = _item_ids(rule.table, rows)
@@ -1356,16 +1375,16 @@ def _text_values(
 _SENTINEL = "⟦jurisdiction⟧"
 # ... and for the year of the latest assessment ({latest_year}), which a regional line lists
 _YEAR_SENTINEL = "⟦latest_year⟧"
-# ... and for an assessment's words ({evidence_quote}): each jurisdiction's own line quotes its
+# ... and for an assessment's finding ({evidence_quote}): each jurisdiction's own line gives its
 # finding, a regional line says where to read them (the same action, urged on several
 # findings, stays one regional line)
 _QUOTE_SENTINEL = "⟦finding⟧"
-QUOTES_IN_SUMMARY = "each jurisdiction's finding is quoted in its own recommendation"
+QUOTES_IN_SUMMARY = "each jurisdiction's finding is given in its own recommendation"
 
 
 def _one_recommendation(rule: Rule, group: pd.DataFrame, reference_year: float | None) -> dict:
     jurisdiction = str(group["jurisdiction"].iloc[0]) if "jurisdiction" in group else REGIONAL
-    name = country_name(jurisdiction) if jurisdiction != REGIONAL else "the region"
+    name = display_name(jurisdiction) if jurisdiction != REGIONAL else "the region"
     years = [int(y) for y in _row_years(rule.table, group).dropna()]
     values = _text_values(rule, group, name, _all_years(rule.table, group))
     text = _render(rule.text, values)
@@ -1403,7 +1422,7 @@ def _one_recommendation(rule: Rule, group: pd.DataFrame, reference_year: float |
 
 
 def _neutral(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The template values with the jurisdiction's name (and the latest year and the quoted
+    """The template values with the jurisdiction's name (and the latest year and the
     finding, which differ between jurisdictions) taken out, to compare texts across
     jurisdictions."""
     out = dict(values) | {"jurisdiction_name": _SENTINEL}
@@ -1461,10 +1480,10 @@ def _jurisdiction_order(code: str) -> tuple[int, str]:
 def _summary_text(template: str, rows: pd.DataFrame, codes: list[str], limit: int) -> str:
     """A text in neutral words with the jurisdictions and the years of the rows put back."""
     template = template.replace(_YEAR_SENTINEL, years_label(rows["latest_year"].dropna()))
-    if template.endswith(_QUOTE_SENTINEL):  # a quote ends with its own full stop
+    if template.endswith(_QUOTE_SENTINEL):  # a finding ends with its own full stop
         template += "."
     template = template.replace(_QUOTE_SENTINEL, QUOTES_IN_SUMMARY)
-    text = template.replace(_SENTINEL, "each of " + join_words(map(country_name, codes)))
+    text = template.replace(_SENTINEL, "each of " + join_words(map(display_name, codes)))
     if len(text.split()) >= limit:
         text = template.replace(_SENTINEL, f"each of the {len(codes)} jurisdictions concerned")
     return text
@@ -1501,8 +1520,8 @@ def _summary(rule_id: str, rows: pd.DataFrame) -> dict:
 
 def summarise_regional(recs: pd.DataFrame) -> pd.DataFrame:
     """One REGIONAL line per rule and text that `MIN_SUMMARISED` or more jurisdictions share
-    word for word once their names, years and quoted findings are taken out (the
-    per-jurisdiction lines stay, each quoting its own finding)."""
+    word for word once their names, years and findings are taken out (the per-jurisdiction
+    lines stay, each giving its own finding)."""
     national = recs[recs["jurisdiction"] != REGIONAL]
     out = []
     keys = ["rule_id", "domain", "_same_text", "_same_progress"]
@@ -1510,6 +1529,67 @@ def summarise_regional(recs: pd.DataFrame) -> pd.DataFrame:
         if rows["jurisdiction"].nunique() >= MIN_SUMMARISED:
             out.append(_summary(rule_id, rows))
     return pd.DataFrame(out, columns=recs.columns)
+
+
+def checklist_items(evidence: Iterable[Mapping]) -> set[str]:
+    """The checklist items a recommendation's evidence rows are about: the item of a mechanism
+    table's row, the item of a shared gap (regional_opportunities); none for other rows."""
+    items = set()
+    for e in evidence:
+        table, keys = e.get("table"), e.get("keys") or {}
+        if table not in ITEM_COLUMNS:
+            continue
+        if table == "regional_opportunities" and keys.get("opportunity_type") != "shared_gap":
+            continue
+        item = keys.get(ITEM_COLUMNS[table])
+        if _present(item):
+            items.add(str(item))
+    return items
+
+
+def _jurisdictions_covered(rec: Mapping) -> int:
+    """How many jurisdictions a regional line rests on: those it summarises, or those its
+    evidence rows list (a shared gap's `jurisdictions`)."""
+    if rec.get("summarises"):
+        return len(str(rec["summarises"]).split(","))
+    codes = {
+        c
+        for e in rec["evidence"]
+        for c in str((e.get("values") or {}).get("jurisdictions") or "").split(",")
+        if c
+    }
+    return len(codes)
+
+
+def drop_duplicate_regional(recs: pd.DataFrame) -> pd.DataFrame:
+    """One regional line per checklist item: where several REGIONAL lines are about the same
+    item (the region's own programme on a shared gap, `REG-SHARED-GAP`, and a summary of the
+    identical national lines on that item), the line resting on more jurisdictions stays, the
+    region's own on a tie, then the one citing more rows; the others are dropped. A shared gap
+    counts every jurisdiction where the item falls short, so it covers at least those of a
+    summary of its not-met or partly-met lines, whose national lines stay in each chapter. The
+    evidence is not merged (a recommendation's rows come from one table), and no id changes."""
+    regional = recs[recs["jurisdiction"] == REGIONAL]
+    if len(regional) < 2:
+        return recs
+    order = sorted(
+        regional.index,
+        key=lambda i: (
+            -_jurisdictions_covered(recs.loc[i]),
+            bool(recs.loc[i, "summarises"]),
+            -int(recs.loc[i, "n_evidence"]),
+            str(recs.loc[i, "rule_id"]),
+            str(recs.loc[i, "recommendation_id"]),
+        ),
+    )
+    kept: set[str] = set()
+    dropped = []
+    for i in order:
+        items = checklist_items(recs.loc[i, "evidence"])
+        if items & kept:
+            dropped.append(i)
+        kept |= items
+    return recs.drop(index=dropped)
 
 
 def priority_score(
@@ -1659,6 +1739,7 @@ def compute_recommendations(
         # a column the regional lines leave empty (no year) takes the national lines' type
         regional = regional.dropna(axis=1, how="all")
         recs = pd.concat([recs, regional], ignore_index=True)
+    recs = drop_duplicate_regional(recs)
     grades = source_types(tables.get("evidence_sources"))
     return _typed(prioritise(recs, grades, newest_statistics_year(tables)))
 

@@ -1,52 +1,109 @@
-"""Two-page briefs for the delegations, one per member of the region: a `Document(page="brief")`
-each, laid out by `render_pdf` (Typst) into its own PDF.
+"""Two-page briefs for the delegations: one per member of the region and language, a
+`Document(page="brief")` each, laid out by `render_pdf` (Typst) into its own PDF,
+`briefs/brief_<CODE>_<lang>.pdf`.
 
-Page 1: key figures, trends, mechanism scores and main gaps; page 2: the member's
-recommendations in priority order. When they do not fit, the list is cut to the top priorities
-and says where the full list is (the member's chapter of the report, from the report's outline):
-the brief shows those that fit page 2 by estimate, and is rendered again with fewer until its
-PDF has two pages (a Typst rendering and a page count take some 50 ms). Should page 1 itself run
-over (many years of figures), the brief lists none and runs longer, with a warning in the log
-and its page count in the asset's metadata, rather than stopping the pack.
+Languages: English for every member, then the languages of its institutions, from its config
+(`brief_languages: [sq, sr]`; a member without the key gets English only). A translated brief
+says that it is a translation, that the English text is authoritative and that no native-speaking
+analyst has reviewed it yet. Its words come from the catalogs (`i18n.py`), its numbers and dates
+are formatted for its locale, and it prints exactly the figures of the English brief.
+
+Page 1: the head (title, date, caveats) and a short narrative (sentences of `brief_text`), the key
+figures of the latest years, the chart of detected victims per year, mechanism scores by domain.
+Page 2: the member's top priorities (at most `TOP_PRIORITIES`), each with how progress would
+show, and where the rest is: the full list and the member's chapter of the report, numbered from
+the report's outline. When page 2 runs over, the list is cut: the brief shows those that fit by
+estimate and is rendered again with fewer until its PDF has two pages (a Typst rendering and a
+page count take some 50 ms). Should page 1 itself run over, the brief lists none and runs longer,
+with a warning in the log and its page count in the asset's metadata, rather than stopping the
+pack.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
-from wbtip_pipeline.presentation.blocks import Cell, Heading, ListBlock, Note, Paragraph, Section
+from wbtip_pipeline.presentation.blocks import Figure, Item, ListBlock, Note, Paragraph, Section
 from wbtip_pipeline.presentation.document import Document
-from wbtip_pipeline.presentation.labels import PREVALENCE_CAVEAT, SUPPRESSION_CAVEAT
 from wbtip_pipeline.presentation.render_pdf import render_pdf
 from wbtip_pipeline.presentation.text import years_text
-from wbtip_pipeline.vocab import INDICATORS, REGIONAL
+from wbtip_pipeline.region import Region
+from wbtip_pipeline.vocab import REGIONAL
 from wbtip_pipeline.warehouse import write_bytes_atomic
-from wbtip_pipeline.workshop.facts import STATUS_NOT_GIVEN, PackFacts, table
+from wbtip_pipeline.workshop import brief_text as words
+from wbtip_pipeline.workshop.brief_recs import Priority, priorities
+from wbtip_pipeline.workshop.facts import PackFacts
+from wbtip_pipeline.workshop.i18n import ENGLISH, LANGUAGES, Lang, LanguageError, lang
 from wbtip_pipeline.workshop.layout import check_counts, page_count
-from wbtip_pipeline.workshop.slides import rec_item
 
 BRIEFS_DIR = "briefs"
 BRIEF_PAGES = 2
 BRIEF_YEARS = 6  # years of key figures in a brief
-BRIEF_GAPS = 8
-# Page 2 holds recommendations up to this many lines of its 8.4 pt text (the cut note and the
-# closing notes left out); a recommendation takes its text's lines, at `_CHARS_PER_LINE`, and
-# `_REC_LINES` for its head line and spacing. Measured on the bundled data's briefs (and thrice
-# as many recommendations): the estimate is the number that fits, or one or two more.
-PAGE2_LINES = 65.0
+TOP_PRIORITIES = 5  # a brief lists the member's top priorities, at most this many
+# Page 2 holds recommendations up to this many lines of its 8.4 pt text (the pointers and the
+# closing notes left out); a recommendation takes its text's lines at `_CHARS_PER_LINE`, each
+# small line under it (finding, progress, decision) its lines at `_META_CHARS` and
+# `_META_LINE` of a line each, and `_REC_LINES` for its head line and spacing.
+PAGE2_LINES = 62.0
 _REC_LINES = 1.5
 _CHARS_PER_LINE = 108
-_STATUS_CHARS = 140
-KICKER = "Regional validation workshop · counter-trafficking needs assessment"
+_META_CHARS = 140
+_META_LINE = 0.8
 
 log = logging.getLogger(__name__)
 
 
-def full_list(facts: PackFacts, code: str) -> str:
-    """Where a cut brief sends the reader: "full list: section 3 of the report"."""
-    return f"full list: {facts.outline.chapter(code).ref} of the report"
+@dataclass(frozen=True)
+class Brief:
+    """A brief as written: its member, language, file, pages and recommendations shown."""
+
+    code: str
+    lang: str
+    path: Path
+    pages: int
+    shown: int
+    total: int
+
+
+def brief_languages(region: Region, code: str) -> list[str]:
+    """English, then the member's `brief_languages`; a language without a catalog is an error
+    of its config."""
+    member = region.member(code)
+    extra = list(member.brief_languages) if member else []
+    unknown = [c for c in extra if c not in LANGUAGES]
+    if unknown:
+        raise LanguageError(
+            f"{code}.yaml: brief_languages {unknown} have no catalog; known: "
+            f"{', '.join(c for c in LANGUAGES if c != ENGLISH)}"
+        )
+    return [ENGLISH, *extra]
+
+
+def brief_path(folder: Path, code: str, language: str) -> Path:
+    return Path(folder) / BRIEFS_DIR / f"brief_{code}_{language}.pdf"
+
+
+def full_list(t: Lang, facts: PackFacts, code: str) -> str:
+    """Where the rest is: the report's full list of recommendations and the member's chapter,
+    numbered from the outline ("full list: section 11 of the report (Recommendations); ...")."""
+    outline = facts.outline
+    chapter = outline.chapter(code)
+    text = t.gettext(
+        "full list: {ref} of the report ({title}); {place} in full: {chapter} (its chapter); "
+        "every id is in the feedback form."
+    ).format(
+        ref=words.section_ref(t, outline["recommendations"]),
+        title=words.section_title(t, facts, outline["recommendations"]),
+        place=words.place(t, facts, code),
+        chapter=words.section_ref(t, chapter),
+    )
+    if t.translated:
+        text += " " + t.gettext("The report is in English.")
+    return text
 
 
 def _regional_involving(facts: PackFacts, code: str) -> int:
@@ -58,151 +115,213 @@ def _regional_involving(facts: PackFacts, code: str) -> int:
     return int(summarises.map(lambda s: code in s).sum())
 
 
-def _figures_page(facts: PackFacts, code: str) -> Section:
-    """Page 1: key figures, trends, mechanism scores by domain, main gaps."""
-    years = facts.years_of(code)[-BRIEF_YEARS:]
-    page = Section(f"figures-{code}", "", "Figures, trends and mechanisms", cls="figures")
-    figures = facts.key_figures(code, BRIEF_YEARS, INDICATORS)
-    if figures is not None:
-        figures.caption = f"Key figures, {years[0]}–{years[-1]}"
-    page.add(figures or Paragraph("No statistics on file.", cls="empty"))
-    verdicts = [
-        [
-            Cell(v["indicator"], "rowhead nowrap"),
-            Cell(v["verdict"], f"verdict {v['direction']} nowrap"),
-            Cell(v["change"], "num"),
-            Cell(v["window"], "nowrap"),
-            Cell(v["reason"], "small"),
-        ]
-        for v in facts.verdicts(code)
-    ]
-    trends = table(
-        ["Indicator", "Verdict", "Estimate", "Window", "Why the data cannot tell"],
-        verdicts,
-        facts.source_line("trend_summary"),
-        caption="Trends: direction of each series over its five latest reported years",
-        key=f"trends-{code}",
-    )
-    page.add(trends if verdicts else Paragraph("No trend on file.", cls="empty"))
-    domains = facts.domain_table(code)
-    if domains is not None:
-        domains.caption = "Counter-trafficking mechanisms: scores by checklist domain"
-    page.add(domains, Heading("Main gaps"))
-    gaps = facts.top_gaps(code, limit=BRIEF_GAPS)
-    page.add(
-        ListBlock.of(
-            [
-                f"{g['gap']}: {g['item']} {g['title']}" + (f" ({g['year']})" if g["year"] else "")
-                for g in gaps
-            ],
-            style="compact",
+def _cover(t: Lang, facts: PackFacts, code: str) -> list:
+    """The head of page 1: the translation notice, the narrative, the caveats."""
+    cover: list = []
+    if t.translated:
+        cover.append(
+            Note(
+                t.gettext(
+                    "This is a translation of the English brief; the English text is "
+                    "authoritative. The translation was machine-generated and has not yet been "
+                    "reviewed by a native-speaking analyst. The assessments' findings are given "
+                    "in English."
+                ),
+                "caveat",
+                lead=t.gettext("Translation."),
+                id="translation-notice",
+            )
         )
-        if gaps
-        else Paragraph("No gap on file.", cls="empty")
+    years = facts.years_of(code)
+    first = [words.latest_sentence(t, facts, code)]
+    first.append(
+        t.gettext("Statistics on file: {years}.").format(years=years_text(years))
+        if years
+        else t.gettext("No statistics on file.")
     )
-    gap_counts = facts.gap_counts_text(code)
+    cover.append(Paragraph(" ".join(first)))
+    rest = [
+        words.trend_sentence(t, facts, code),
+        words.domain_sentence(t, facts, code),
+        words.gap_sentence(t, facts, code),
+    ]
+    if any(rest):
+        cover.append(Paragraph(" ".join(r for r in rest if r)))
+    prevalence, suppression = words.caveats(t)
+    cover.append(Note(f"{prevalence} {suppression}", "caveat"))
+    return cover
+
+
+def _figures_page(t: Lang, facts: PackFacts, code: str, chart: Figure | None) -> Section:
+    """Page 1: key figures, detected victims per year, mechanism scores by domain."""
+    page = Section(f"figures-{code}", "", t.gettext("Figures and mechanisms"), cls="figures")
+    figures = words.key_figures(t, facts, code, BRIEF_YEARS)
+    page.add(figures or Paragraph(t.gettext("No statistics on file."), cls="empty"))
+    page.add(chart)
+    page.add(words.domain_table(t, facts, code))
+    gap_counts = words.gap_counts(t, facts, code)
     if gap_counts:
         page.add(Note(gap_counts))
-    page.add(Paragraph(facts.source_line("mechanism_gaps"), cls="source"))
     return page
 
 
-def _recommendations_page(facts: PackFacts, code: str, items: list[dict], shown: int) -> Section:
-    """Page 2: the top `shown` recommendations, and where the others are when cut."""
-    place, total = facts.names.of(code), len(items)
-    cut = shown < total
-    title = "Recommendations for validation" + (
-        f": the {shown} highest priorities of {total}" if cut else f" ({total})"
-    )
-    page = Section(f"recommendations-{code}", "", title, cls="recommendations")
-    if items[:shown]:
-        page.add(
-            ListBlock(
-                [rec_item(i, facts.has_status, evidence=False) for i in items[:shown]], style="recs"
-            )
+def _item(t: Lang, p: Priority) -> Item:
+    """A priority as a list item: urgency, id, domain and rank above its text; under it the
+    finding (translated briefs), how progress would show and the workshop's decision."""
+    rank = t.gettext("priority {rank}").format(rank=p.rank) if p.rank != "" else ""
+    domain = words.domain_names(t).get(p.domain, p.domain)
+    meta = list(p.meta)
+    if p.finding:
+        lead = (
+            t.gettext("Finding of the assessment ({year}), in English: {finding}")
+            if p.finding_year
+            else t.gettext("Finding of the assessment, in English: {finding}")
         )
-    elif not items:
-        page.add(Paragraph(f"No recommendation for {place} in this edition.", cls="empty"))
-    if cut:
+        meta.append(lead.format(year=p.finding_year, finding=p.finding))
+    if p.progress:
+        meta.append(t.gettext("Progress would show as: {progress}").format(progress=p.progress))
+    if p.status:
+        meta.append(p.status)
+    return Item(
+        p.text,
+        head=" · ".join(x for x in (p.id, domain, rank) if x),
+        badge=p.urgency,
+        badge_text=words.urgency_words(t).get(p.urgency, p.urgency) if t.translated else "",
+        meta=meta,
+        id=f"rec-{p.id}",
+    )
+
+
+def _priorities_page(
+    t: Lang, facts: PackFacts, code: str, shown: list[Priority], total: int
+) -> Section:
+    """Page 2: the top priorities shown, and where the others are."""
+    name = words.place(t, facts, code)
+    n = len(shown)
+    if n < total:
+        title = t.ngettext(
+            "Recommendations for validation: the {shown} highest priority of {total}",
+            "Recommendations for validation: the {shown} highest priorities of {total}",
+            n,
+        ).format(shown=n, total=total)
+    else:
+        title = t.gettext("Recommendations for validation ({total})").format(total=total)
+    page = Section(f"recommendations-{code}", "", title, cls="recommendations")
+    if shown:
+        page.add(ListBlock([_item(t, p) for p in shown], style="recs"))
+    elif not total:
         page.add(
             Paragraph(
-                f"{total - shown} recommendations of lower priority ({full_list(facts, code)}; "
-                "every id is in the feedback form).",
-                lead="Not shown:",
+                t.gettext("No recommendation for {place} in this edition.").format(place=name),
+                cls="empty",
             )
         )
+    pointer = full_list(t, facts, code)
+    if n < total:
+        rest = t.ngettext(
+            "{n} recommendation of lower priority", "{n} recommendations of lower priority",
+            total - n,
+        ).format(n=total - n)  # fmt: skip
+        page.add(Paragraph(f"{rest}; {pointer}", lead=t.gettext("Not shown:")))
+    else:
+        page.add(Paragraph(pointer[:1].upper() + pointer[1:]))
     n_regional = _regional_involving(facts, code)
     if n_regional:
         page.add(
             Paragraph(
-                f"{n_regional} regional recommendations also concern {place}; they are on the "
-                "slides and in the feedback form."
+                t.ngettext(
+                    "{n} regional recommendation also concerns {place}; it is on the slides "
+                    "and in the feedback form.",
+                    "{n} regional recommendations also concern {place}; they are on the slides "
+                    "and in the feedback form.",
+                    n_regional,
+                ).format(n=n_regional, place=name)
             )
         )
     page.add(
         Note(
-            "Give the delegation's decision on each recommendation in the feedback form: agreed, "
-            "amended (with the agreed wording) or rejected (with the reason), the responsible "
-            "institution and a target date."
+            t.gettext(
+                "Give the delegation's decision on each recommendation in the feedback form: "
+                "agreed, amended (with the agreed wording) or rejected (with the reason), the "
+                "responsible institution and a target date."
+            )
         )
     )
     return page
 
 
 def build_brief(
-    facts: PackFacts, code: str, shown: int | None = None, items: list[dict] | None = None
+    facts: PackFacts,
+    code: str,
+    shown: int | None = None,
+    items: list[dict] | None = None,
+    language: str = ENGLISH,
+    chart: Figure | None = None,
+    today: dt.date | None = None,
 ) -> Document:
-    """One member's brief with its top `shown` recommendations (all by default); `items` are
-    the member's `rec_items`, when the caller has them."""
-    place = facts.names.of(code)
+    """One member's brief in `language`, with its top `shown` recommendations (at most
+    `TOP_PRIORITIES`); `items` are the member's `rec_items`, `chart` its victims chart, when
+    the caller has them; `today` the date it is prepared on."""
+    t = lang(language)
     items = facts.rec_items(facts.recs_of(code)) if items is None else items
-    shown = len(items) if shown is None else min(shown, len(items))
-    cover = [
-        Paragraph(
-            f"{facts.latest_victims(code)} Statistics on file: {years_text(facts.years_of(code))}."
-        ),
-        Note(PREVALENCE_CAVEAT, "caveat"),
-        Note(SUPPRESSION_CAVEAT, "caveat"),
+    limit = min(TOP_PRIORITIES, len(items))
+    shown = limit if shown is None else min(shown, limit)
+    chosen = priorities(t, facts, code, items[:shown])
+    chart = words.victims_chart(t, facts, code) if chart is None else chart
+    cover = _cover(t, facts, code)
+    sections = [
+        _figures_page(t, facts, code, chart),
+        _priorities_page(t, facts, code, chosen, len(items)),
     ]
-    sections = [_figures_page(facts, code), _recommendations_page(facts, code, items, shown)]
-    title = f"Brief for the delegation of {place}"
+    title = t.gettext("Brief for the delegation of {place}").format(
+        place=words.place(t, facts, code)
+    )
     return Document(
         title,
-        kicker=KICKER,
+        subtitle=t.gettext("Prepared on {date}").format(date=t.date(today or dt.date.today())),
+        lang=t.code,
+        kicker=t.gettext("Regional validation workshop · counter-trafficking needs assessment"),
         cover=cover,
         sections=sections,
-        footnotes=facts.footnotes_in([title, cover, sections]),
+        footnotes=words.footnotes(t, facts, [title, cover, sections]),
         page="brief",
     )
 
 
-def _rec_lines(item: dict, has_status: bool) -> float:
-    """A recommendation's height in lines of brief text: its head line and spacing, its text,
-    its status."""
-    status = item["status"]["text"] if item["status"] else STATUS_NOT_GIVEN
-    status_lines = 0.8 * math.ceil(len(status) / _STATUS_CHARS) if has_status else 0
-    return _REC_LINES + math.ceil(len(item["text"]) / _CHARS_PER_LINE) + status_lines
+def _lines(p: Priority) -> float:
+    """A priority's height in lines of brief text: head line and spacing, text, small lines."""
+    small = [p.progress, p.finding, p.status, *p.meta]
+    return (
+        _REC_LINES
+        + math.ceil(len(p.text) / _CHARS_PER_LINE)
+        + sum(_META_LINE * math.ceil(len(m) / _META_CHARS) for m in small if m)
+    )
 
 
-def _estimated_fit(items: list[dict], has_status: bool) -> int:
-    """How many recommendations page 2 holds by estimate: on the generous side, so that the
-    PDF (`fit_brief`) cuts it to what really fits rather than leave room unused."""
+def _estimated_fit(shown: list[Priority]) -> int:
+    """How many priorities page 2 holds by estimate: on the generous side, so that the PDF
+    (`fit_brief`) cuts it to what really fits rather than leave room unused."""
     total = 0.0
-    for n, item in enumerate(items):
-        total += _rec_lines(item, has_status)
+    for n, p in enumerate(shown):
+        total += _lines(p)
         if total > PAGE2_LINES:
             return n
-    return len(items)
+    return len(shown)
 
 
-def fit_brief(facts: PackFacts, code: str) -> tuple[bytes, int, int, int]:
+def fit_brief(
+    facts: PackFacts, code: str, language: str = ENGLISH, today: dt.date | None = None
+) -> tuple[bytes, int, int, int]:
     """(the PDF, its pages, recommendations shown, in all): the top priorities that fit page 2
     by estimate, then one fewer at a time (half as many while page 1 runs over) until the brief
     has two pages; with none left it stays longer."""
+    t = lang(language)
     items = facts.rec_items(facts.recs_of(code))
-    shown = _estimated_fit(items, facts.has_status)
+    top = items[:TOP_PRIORITIES]
+    shown = _estimated_fit(priorities(t, facts, code, top))
+    chart = words.victims_chart(t, facts, code)
     while True:
-        doc = build_brief(facts, code, shown, items)
+        doc = build_brief(facts, code, shown, items, language, chart, today)
         check_counts(doc)
         pdf = render_pdf(doc)
         pages = page_count(pdf)
@@ -211,16 +330,23 @@ def fit_brief(facts: PackFacts, code: str) -> tuple[bytes, int, int, int]:
         shown = shown - 1 if pages == BRIEF_PAGES + 1 else shown // 2
 
 
-def render_briefs(facts: PackFacts, folder: Path) -> dict[str, tuple[Path, int, int, int]]:
-    """Write `briefs/brief_<code>.pdf` per member: {code: (path, pages, shown, in all)}."""
-    out = {}
+def render_briefs(facts: PackFacts, folder: Path, today: dt.date | None = None) -> list[Brief]:
+    """Write `briefs/brief_<CODE>_<lang>.pdf` per member and language (English first), and
+    remove the briefs of an earlier run that this one does not write."""
+    out = []
     for code in facts.codes:
-        pdf, pages, shown, total = fit_brief(facts, code)
-        if pages != BRIEF_PAGES:  # reported in the asset's metadata (brief_pages)
-            log.warning(
-                "the brief for %s has %d pages, not %d", facts.names.of(code), pages, BRIEF_PAGES
-            )
-        path = folder / BRIEFS_DIR / f"brief_{code}.pdf"
-        write_bytes_atomic(path, pdf)
-        out[code] = (path, pages, shown, total)
+        for language in brief_languages(facts.region, code):
+            pdf, pages, shown, total = fit_brief(facts, code, language, today)
+            if pages != BRIEF_PAGES:  # reported in the asset's metadata (brief_pages)
+                log.warning(
+                    "the %s brief for %s has %d pages, not %d",
+                    LANGUAGES[language].name, facts.names.of(code), pages, BRIEF_PAGES,
+                )  # fmt: skip
+            path = brief_path(folder, code, language)
+            write_bytes_atomic(path, pdf)
+            out.append(Brief(code, language, path, pages, shown, total))
+    written = {b.path.name for b in out}
+    for stale in (Path(folder) / BRIEFS_DIR).glob("brief_*.pdf"):
+        if stale.name not in written:
+            stale.unlink(missing_ok=True)
     return out

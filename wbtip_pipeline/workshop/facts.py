@@ -274,6 +274,7 @@ class PackFacts:
             "domain": as_str(r["domain"]),
             "rank": "" if is_nan(r.get("priority_rank")) else int(r["priority_rank"]),
             "text": published["text"],
+            "progress": published["progress"],
             "evidence": evidence_line(as_str(r.get("evidence")), names=self.names),
             "status": status,
         }

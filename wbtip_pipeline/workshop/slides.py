@@ -1,106 +1,134 @@
 """The workshop's slide deck: a `Document(page="slides")` whose sections are the slides, then
 HTML (a self-contained page, `templates/workshop/slides.html.j2`) and PDF (`render_pdf`, Typst).
 
-The title slide is the document's cover (kicker, title, subtitle, the members and the period,
-the footnotes of the members it names). Every other slide is a `Section`: its `cls` says its
-kind (read, table, jurisdiction, recs, closing), its blocks hold the content, and a slide naming
-a member whose name carries a footnote ends with that footnote (`Note(style="footnote")`, at the
-foot of the slide in both renderings). A jurisdiction slide sets its figures and gaps side by
-side: `attrs["column-break"]` names the heading that starts the second column. The roster is the
-region's: one slide per member, in the region's order, and every member named on the title slide.
+The deck follows the day (`agenda.py`): the title slide (the document's cover), the agenda, how to
+read the figures, the regional picture (`slides_regional.py`), the members, regional cooperation
+(shared gaps, victims moving between members, the regional priorities and questions), the
+recommendations to validate and how the validation works.
+
+A member gets two slides: its chart beside its trends and gaps, then its top priorities (at most
+five, in a short form) and two or three discussion questions (`slides_parts.py`). The deck never
+runs past `MAX_SLIDES`. When two slides a member would, a member gets one (its chart beside three
+priorities and two questions); when one a member would, the members share at-a-glance table
+slides of `GLANCE_ROWS` each, as many as fit, and the last says how many are left out (their
+briefs hold them). Regional slides hold a bounded number of rows (`slides_regional.py`), so a
+region of any size gets a deck of at most `MAX_SLIDES` slides that fit their pages.
+
+Slides name no file, table or checklist code: sources are described in words and point to the
+report's annex, and "see section N of the report" comes from the report's outline. Every figure
+goes through the disclosure helpers of `Facts`, so the pack's audit (`pack.audit_pack`) sees what
+the deck prints. A slide naming a member whose name carries a footnote carries the footnote, at
+its foot.
 """
 
 from __future__ import annotations
 
-import math
+import weakref
 from pathlib import Path
 
 from wbtip_pipeline.presentation import figures
 from wbtip_pipeline.presentation.blocks import (
     Cell,
     Heading,
-    Item,
     ListBlock,
     Note,
     Paragraph,
     Section,
     Table,
 )
-from wbtip_pipeline.presentation.disclosure import (
-    LEGEND,
-    NOT_REPORTED_TEXT,
-    PRIMARY_TEXT,
-    THRESHOLD,
-    cell_id,
-)
+from wbtip_pipeline.presentation.disclosure import LEGEND, NOT_REPORTED_TEXT, cell_id
 from wbtip_pipeline.presentation.document import Document
-from wbtip_pipeline.presentation.labels import (
-    INDICATOR_LABELS,
-    PREVALENCE_CAVEAT,
-    SUPPRESSION_CAVEAT,
-)
+from wbtip_pipeline.presentation.labels import PREVALENCE_CAVEAT, SUPPRESSION_CAVEAT
 from wbtip_pipeline.presentation.render_html import render_html
 from wbtip_pipeline.presentation.render_pdf import SlideOverflowError, render_pdf
-from wbtip_pipeline.presentation.text import number_word
-from wbtip_pipeline.sources.feedback import SHEET
-from wbtip_pipeline.vocab import DECISIONS, DOMAINS, MIN_SHARED_GAP, REGIONAL, URGENCIES
+from wbtip_pipeline.vocab import REGIONAL, TOP_PRIORITIES
 from wbtip_pipeline.warehouse import write_bytes_atomic
-from wbtip_pipeline.workshop.facts import STATUS_NOT_GIVEN, PackFacts, table
-from wbtip_pipeline.workshop.form import FEEDBACK_FOLDER, FORM_NAME
+from wbtip_pipeline.workshop import agenda
+from wbtip_pipeline.workshop.facts import PackFacts, table
 from wbtip_pipeline.workshop.layout import PackError
+from wbtip_pipeline.workshop.slides_parts import (
+    STATUS_LEAD,
+    chunks,
+    lead,
+    mechanisms_source,
+    member_questions,
+    more,
+    priority_item,
+    regional_questions,
+    series_figure,
+    slide,
+    stats_source,
+    top_priorities,
+)
+from wbtip_pipeline.workshop.slides_regional import (
+    flows_slide,
+    key_figures_slide,
+    mechanisms_slide,
+    recommendations_slide,
+    shared_gaps_slide,
+    validation_slide,
+    victims_slide,
+)
+
+__all__ = ["STATUS_LEAD", "build_slides", "render_slides", "session_slides", "slide_count"]
 
 SLIDES_TEMPLATE = "workshop/slides.html.j2"
 SLIDES_HTML = "workshop_slides.html"
 SLIDES_PDF = "workshop_slides.pdf"
 KICKER = "Regional validation workshop · counter-trafficking needs assessment"
 
-SLIDE_YEARS = 5  # years of key figures on a slide
-SLIDE_INDICATORS = ("victims_detected", "persons_prosecuted", "persons_convicted")
-ROWS_PER_TABLE_SLIDE = 9
-# A recommendation slide holds recommendations up to this height (mm of the 167 mm page less
-# margins and title), estimated from the text lengths; a member's footnote at the foot of the
-# slide takes `FOOTNOTE_MM` of it. The PDF proves the estimate: a slide that runs over its page
-# (`SlideOverflowError`) is split by building the deck again with a smaller budget.
-REC_SLIDE_BUDGET_MM = 128.0
-REC_SLIDE_MAX = 6
-FOOTNOTE_MM = 10.0
-_CHARS_PER_LINE = 130  # recommendation text at 11 pt over the slide width
-_STATUS_CHARS_PER_LINE = 150  # status line at 8 pt
-_RETRY_BUDGETS = (1.0, 0.8, 0.6)
-STATUS_LEAD = "Workshop:"  # a recommendation's status line starts so (the deck tags its decision)
+MAX_SLIDES = 30
+GLANCE_ROWS = 14  # members on an at-a-glance slide
+MEMBER_GAPS = 3  # main gaps beside a member's chart
+AGENDA_ROWS = 15  # an agenda longer than this is set in the smaller table type
+TITLE_NAMES = 10  # the title slide names this many members, then says how many more
+COMPACT_PRIORITIES, COMPACT_QUESTIONS = 4, 2  # a member's single slide in a larger region
+# a deck whose slide runs over its page is built again with fewer priorities on a slide
+_RETRY_PRIORITIES = (TOP_PRIORITIES, 4, 3)
 
 
-def _slide(kind: str, title: str, *blocks) -> Section:
-    """A slide: its id and footnotes are added by `build_slides` once the deck is in order."""
-    return Section("", "", title, [b for b in blocks if b is not None], cls=kind)
-
-
-def _lead(text: str) -> Paragraph | None:
-    return Paragraph(text, cls="lead") if text else None
-
-
-def _chunks(items: list, size: int) -> list[list]:
-    return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
-
-
-def _period(facts: PackFacts) -> str:
-    return figures.period(facts.f) or "no statistics on file"
+# --- the title, the agenda, how to read ------------------------------------------------------
 
 
 def title_blocks(facts: PackFacts) -> list:
     """The title slide under its title and subtitle: the members, the period."""
+    period = figures.period(facts.f) or "no statistics on file"
+    codes = facts.codes
+    names = (
+        facts.names.list(codes)
+        if len(codes) <= TITLE_NAMES
+        else ", ".join(facts.names.of(c) for c in codes[:TITLE_NAMES])
+        + f" and {len(codes) - TITLE_NAMES} more jurisdictions"
+    )
     return [
-        Paragraph(facts.names.list(facts.codes)),
+        Paragraph(names),
         Paragraph(
-            f"Statistics {_period(facts)} · {facts.recommendation_count()} recommendations to "
+            f"Statistics {period} · {facts.recommendation_count()} recommendations to "
             "validate, agree, amend or reject."
         ),
     ]
 
 
+def agenda_slide(facts: PackFacts) -> Section:
+    """The day: a row per session with its time and what it decides (`agenda.plan_day`)."""
+    sessions = agenda.plan_day(facts.names)
+    rows, said = [], set()
+    for s in sessions:
+        decides = s.decides if s.kind not in said or not s.decides else "As above."
+        said.add(s.kind)
+        cls = "note" if not s.decides else ""
+        head = "rowhead nowrap" + (" note" if cls else "")
+        rows.append([Cell(s.time, head), Cell(s.title, cls), Cell(decides, f"small {cls}")])
+    end = agenda.clock(agenda.day_end(sessions))
+    rows.append([Cell(end, "rowhead nowrap"), Cell("Close of the day"), Cell("")])
+    agenda_table = table(["Time", "Session", "What it decides"], rows, key="agenda")
+    agenda_table.compact = len(rows) > AGENDA_ROWS  # a long day of grouped sessions
+    return slide("agenda", "Agenda of the day", agenda_table)
+
+
 def read_slide() -> Section:
     """How to read the figures: detected is not prevalence; `<5`, `[c]`, `–`."""
-    return _slide(
+    return slide(
         "read",
         "How to read the figures",
         Note(PREVALENCE_CAVEAT, "caveat"),
@@ -109,80 +137,7 @@ def read_slide() -> Section:
     )
 
 
-def _region_years(facts: PackFacts) -> list[int]:
-    rows = facts.f.trend_rows(facts.region.code, "victims_detected")
-    return sorted(int(y) for y in rows["year"])[-SLIDE_YEARS:] if not rows.empty else []
-
-
-def _reporting(facts: PackFacts, years: list[int]) -> str:
-    if not years:
-        return "no regional figures on file"
-    rows = facts.f.trend_rows(facts.region.code, "victims_detected")
-    by_year = dict(zip(rows["year"].astype(int), rows["n_jurisdictions_reporting"], strict=True))
-    return ", ".join(f"{y}: {int(by_year[y])} of {len(facts.codes)}" for y in years if y in by_year)
-
-
-def regional_victims_slide(facts: PackFacts) -> Section:
-    """Victims detected per member and for the region, latest years, with the verdicts."""
-    years = _region_years(facts)
-    region = facts.region.code
-    places = [*facts.codes, region]
-    label = INDICATOR_LABELS["victims_detected"]
-    verdict = {(c, v["indicator"]): v for c in places for v in facts.verdicts(c)}
-    rows = []
-    for code in places:
-        v = verdict.get((code, label))
-        rows.append(
-            [Cell(facts.names.of(code), "rowhead" + (" total" if code == region else ""))]
-            + [facts.count_cell(cell_id(code, y, "victims_detected")) for y in years]
-            + [
-                Cell(
-                    v["text"] if v else NOT_REPORTED_TEXT,
-                    f"verdict {v['direction'] if v else ''}",
-                )
-            ]
-        )
-    note = f"{region} is the sum over the jurisdictions reporting that year ({_reporting(facts, years)})."
-    return _slide(
-        "table",
-        "The regional picture: victims detected",
-        table(
-            ["Victims detected", *map(str, years), "Trend, 5 latest years"],
-            rows,
-            facts.source_line("harmonised_statistics, trends, trend_summary"),
-            note=note,
-            key="regional-victims",
-        ),
-    )
-
-
-def regional_mechanisms_slide(facts: PackFacts) -> Section:
-    """Mechanism score share per member and domain, and the share of data not reported."""
-    ds = facts.t["mechanism_domain_scores"]
-    rows = []
-    for code in facts.codes:
-        cells = [Cell(facts.names.of(code), "rowhead")]
-        for domain in DOMAINS:
-            r = ds[(ds["jurisdiction"] == code) & (ds["domain"] == domain)] if not ds.empty else ds
-            if r.empty:
-                cells.append(Cell(NOT_REPORTED_TEXT, "num missing"))
-                continue
-            cells.append(Cell(figures.domain_share_text(r.iloc[0], short=True), "num"))
-        gap = figures.data_gap(facts.f, code)
-        cells.append(Cell(gap["not_reported_text"] if gap else NOT_REPORTED_TEXT, "num"))
-        rows.append(cells)
-    t = table(
-        ["", *DOMAINS, "Data not reported"],
-        rows,
-        facts.source_line("mechanism_domain_scores, data_gap_summary"),
-        note=(
-            "Each cell: mean score of the known checklist items as a share of the maximum; ? no "
-            f"item known. {figures.THIN_DOMAIN_NOTE} Data not reported: indicator, breakdown and "
-            f"year combinations without a figure, over the region's years ({_period(facts)})."
-        ),
-        key="regional-mechanisms",
-    )
-    return _slide("table", "The regional picture: mechanisms and data gaps", t)
+# --- the members ---------------------------------------------------------------------------
 
 
 def _trend_table(facts: PackFacts, code: str) -> Table | Paragraph:
@@ -199,249 +154,207 @@ def _trend_table(facts: PackFacts, code: str) -> Table | Paragraph:
     return table(["Indicator", "Verdict", "Estimate"], rows, key=f"trends-{code}")
 
 
-def _gap_items(gaps: list[dict]) -> ListBlock | Paragraph:
+def _data_gap_text(facts: PackFacts, code: str) -> str:
+    gap = figures.data_gap(facts.f, code)
+    if gap is None:
+        return ""
+    return (
+        f"Data not reported: {gap['not_reported_text']} of indicator, breakdown and year "
+        f"combinations over {figures.period(facts.f)} (rank {gap['rank']} of "
+        f"{gap['n_ranked']}, the widest gap first)."
+    )
+
+
+def picture_slide(facts: PackFacts, code: str) -> Section:
+    """A member's chart beside its trends, checklist status, data gap and main gaps."""
+    name = facts.names.of(code)
+    right_id = f"right-{code}"
+    chart = series_figure(facts, code, stats_source(facts))
+    gap_counts, gap_text = facts.gap_counts_text(code), _data_gap_text(facts, code)
+    page = slide(
+        "jurisdiction",
+        name,
+        lead(facts.latest_victims(code)),
+        Heading("Victims, prosecutions and convictions per year", id=f"series-{code}"),
+        chart or Paragraph("No statistics on file.", cls="empty"),
+        Heading("Trends over the five latest reported years", id=right_id),
+        _trend_table(facts, code),
+        Heading("Mechanisms and data"),
+        Paragraph(gap_counts) if gap_counts else Paragraph("No gap on file.", cls="empty"),
+        Paragraph(gap_text) if gap_text else None,
+        _main_gaps(facts, code),
+        Paragraph(mechanisms_source(facts), cls="source"),
+    )
+    page.attrs.update({"column-break": right_id, "session": f"member:{code}"})
+    return page
+
+
+def compact_slide(facts: PackFacts, code: str, limit: int, asked: set[str]) -> Section:
+    """A member's only slide in a larger region: its latest figure and trend in a line, its
+    top priorities and two questions (its chart is in its brief)."""
+    verdict = figures.verdict_of(facts.f, code)
+    trend = f" Detected victims: {verdict['text']}." if verdict else ""
+    page = slide(
+        "jurisdiction",
+        facts.names.of(code),
+        lead(facts.latest_victims(code) + trend),
+        Heading("Top priorities to validate"),
+        _priority_list(facts, code, min(limit, COMPACT_PRIORITIES)),
+        Note(_where_all(facts, code)),
+        Heading("Questions for discussion"),
+        ListBlock.of(member_questions(facts, code, COMPACT_QUESTIONS, asked), ordered=True,
+                     style="questions"),
+    )  # fmt: skip
+    page.attrs["session"] = f"member:{code}"
+    return page
+
+
+def _main_gaps(facts: PackFacts, code: str) -> ListBlock | None:
+    """The member's main gaps in words (not met first): what the checklist item asks for."""
+    gaps = facts.top_gaps(code, MEMBER_GAPS)
     if not gaps:
-        return Paragraph("No gap on file.", cls="empty")
-    return ListBlock(
-        [
-            Item(f"{g['gap']}: {g['item']} {g['title']}" + (f" ({g['year']})" if g["year"] else ""))
-            for g in gaps
-        ],
+        return None
+    return ListBlock.of(
+        [f"{g['gap']}: {g['title']}" + (f" ({g['year']})" if g["year"] else "") for g in gaps],
         style="compact",
     )
 
 
-def jurisdiction_slide(facts: PackFacts, code: str) -> Section:
-    """One member: key figures of its latest years and trend verdicts beside its main gaps (not
-    met first) and how many recommendations of each urgency it is asked to validate."""
-    gap_counts = facts.gap_counts_text(code)
-    key_figures = facts.key_figures(code, SLIDE_YEARS, SLIDE_INDICATORS)
-    urgencies = " · ".join(f"{u} {n}" for u, n in facts.urgency_counts(code).items())
-    slide = _slide(
-        "jurisdiction",
-        facts.names.of(code),
-        _lead(facts.latest_victims(code)),
-        Heading("Key figures"),
-        key_figures or Paragraph("No statistics on file.", cls="empty"),
-        Heading("Trends over the latest five reported years"),
-        _trend_table(facts, code),
-        Heading("Main gaps in counter-trafficking mechanisms", id=f"gaps-{code}"),
-        _gap_items(facts.top_gaps(code)),
-        Note(gap_counts) if gap_counts else None,
-        Paragraph(facts.source_line("mechanism_gaps"), cls="source"),
-        Heading("Recommendations to validate"),
-        Paragraph(urgencies),
-    )
-    slide.attrs["column-break"] = f"gaps-{code}"
-    return slide
+def _priority_list(facts: PackFacts, code: str, limit: int) -> ListBlock | Paragraph:
+    items = [priority_item(p, facts.has_status) for p in top_priorities(facts, code, limit)]
+    return ListBlock(items, style="recs") if items else Paragraph("None.", cls="empty")
 
 
-def shared_gap_slides(facts: PackFacts) -> list[Section]:
-    """The `shared_gap` rows of `regional_opportunities`, most jurisdictions first, split into
-    slides of `ROWS_PER_TABLE_SLIDE`."""
-    opp = facts.t["regional_opportunities"]
-    gaps = facts.t["mechanism_gaps"]
-    titles = dict(zip(gaps["item_id"], gaps["title"], strict=False)) if not gaps.empty else {}
-    shared = (
-        opp[opp["opportunity_type"] == "shared_gap"].sort_values(
-            ["n_jurisdictions", "key"], ascending=[False, True]
+def _where_all(facts: PackFacts, code: str) -> str:
+    """Where a member's (or the region's) every recommendation is, from the report's outline."""
+    n = facts.recommendation_count(code)
+    if code == REGIONAL:
+        ref = facts.outline.ref("regional-cooperation")
+        return (
+            f"All {n} regional recommendations are on the feedback form and in {ref} of the report."
         )
-        if not opp.empty
-        else opp
+    ref = facts.outline.chapter(code).ref
+    return (
+        f"All {n} recommendations for {facts.names.of(code)} are in its brief, on the feedback "
+        f"form and in {ref} of the report."
     )
-    rows = [
-        [
-            Cell(str(r.key), "rowhead nowrap"),
-            Cell(str(titles.get(r.key, ""))),
-            Cell(f"{int(r.n_jurisdictions)}: {facts.names.list(str(r.jurisdictions).split(','))}"),
-        ]
-        for r in shared.itertuples(index=False)
-    ]
-    source = facts.source_line("regional_opportunities, mechanism_gaps")
-    lead = (
-        "Candidates for a regional programme: checklist items not met or only partly met in "
-        f"{number_word(MIN_SHARED_GAP)} or more jurisdictions."
+
+
+def priorities_slide(
+    facts: PackFacts, code: str, limit: int, asked: set[str] | None = None
+) -> Section:
+    """A member's (or the region's) top priorities in a short form, and its discussion
+    questions (`asked`: `member_questions`)."""
+    title = (
+        "Regional cooperation: priorities and questions"
+        if code == REGIONAL
+        else f"{facts.names.of(code)}: priorities and questions"
     )
-    return [
-        _slide(
+    questions = (
+        regional_questions(facts)
+        if code == REGIONAL
+        else member_questions(facts, code, asked=asked)
+    )
+    page = slide(
+        "priorities",
+        title,
+        Heading("Top priorities to validate"),
+        _priority_list(facts, code, limit),
+        Note(_where_all(facts, code)),
+        Heading("Questions for discussion"),
+        ListBlock.of(questions, ordered=True, style="questions"),
+    )
+    if code != REGIONAL:
+        page.attrs["session"] = f"member:{code}"
+    return page
+
+
+def glance_slides(facts: PackFacts, budget: int) -> list[Section]:
+    """The members of a large region, `GLANCE_ROWS` a slide, at most `budget` slides: latest
+    victims, trend and first priority; the last slide says how many are left out."""
+    rows = []
+    for code in facts.codes:
+        latest = figures.latest_victims(facts.f, code)
+        verdict = figures.verdict_of(facts.f, code)
+        first = top_priorities(facts, code, 1)
+        rows.append([
+            Cell(facts.names.of(code), "rowhead"),
+            facts.count_cell(cell_id(code, latest["year"], "victims_detected"))
+            if latest else Cell(NOT_REPORTED_TEXT, "count missing"),
+            Cell(str(latest["year"]) if latest else NOT_REPORTED_TEXT, "num"),
+            Cell(verdict["label"] if verdict else NOT_REPORTED_TEXT),
+            Cell(first[0]["topic"] if first else NOT_REPORTED_TEXT),
+        ])  # fmt: skip
+    parts = chunks(rows, GLANCE_ROWS)[: max(budget, 1)]
+    left_out = len(rows) - sum(len(c) for c in parts)
+    slides = []
+    for i, chunk in enumerate(parts):
+        part = f" ({i + 1} of {len(parts)})" if len(parts) > 1 else ""
+        last = i == len(parts) - 1
+        slides.append(slide(
             "table",
-            "Regional cooperation: gaps shared by several jurisdictions",
-            _lead(lead),
-            table(["Item", "What the item asks for", "Jurisdictions"], chunk, source),
-        )
-        for chunk in _chunks(rows, ROWS_PER_TABLE_SLIDE)
-    ]
-
-
-def flow_slides(facts: PackFacts) -> list[Section]:
-    """The `bilateral_flow` rows of `regional_opportunities`, victims from the published cells
-    (the report's sums: `[c]` if any cell is withheld, else the sum of the published bounds)."""
-    rows = [
-        [
-            Cell(p["pair"], "rowhead"),
-            Cell(p["years"]),
-            Cell(p["victims"], "count"),
-            Cell("yes" if p["certain"] else f"no: every figure {PRIMARY_TEXT}"),
-        ]
-        for p in facts.f.flow_pairs()
-    ]
-    source = facts.source_line("regional_opportunities, harmonised_statistics")
-    columns = ["Jurisdictions", "Years", "Victims (sum)", f"A figure of {THRESHOLD} or more"]
-    return [
-        _slide(
-            "table",
-            "Regional cooperation: victims moving between jurisdictions",
-            _lead(
-                "Candidates for bilateral cooperation, such as joint identification and referral."
-            ),
-            table(columns, chunk, source),
-        )
-        for chunk in _chunks(rows, ROWS_PER_TABLE_SLIDE)
-    ]
-
-
-def _rec_height_mm(item: dict, has_status: bool) -> float:
-    """Head line, text lines at 5.1 mm, evidence line, status lines, spacing."""
-    text_lines = math.ceil(len(item["text"]) / _CHARS_PER_LINE)
-    status = item["status"]["text"] if item["status"] else STATUS_NOT_GIVEN
-    status_lines = math.ceil(len(status) / _STATUS_CHARS_PER_LINE) if has_status else 0
-    return 3.8 + 5.1 * text_lines + 3.8 + 4.2 * status_lines + 4.0
-
-
-def _greedy(facts: PackFacts, title: str, items: list[dict], budget: float, most: int):
-    """Fill each slide up to `budget` (or `most` recommendations), then start the next."""
-    groups: list[list[dict]] = []
-    height = 0.0
-    for item in items:
-        h = _rec_height_mm(item, facts.has_status)
-        current = groups[-1] if groups else []
-        room = budget - FOOTNOTE_MM * len(facts.footnotes_in([title, *current, item]))
-        if not groups or height + h > room or len(current) >= most:
-            groups.append([])
-            height = 0.0
-        groups[-1].append(item)
-        height += h
-    return groups
-
-
-def _pack_recs(facts: PackFacts, title: str, items: list[dict], budget: float) -> list[list[dict]]:
-    """Consecutive groups of recommendations that fit one slide each (less the room of the
-    footnotes of the members the slide names), as even as the same number of slides allows (no
-    last slide holding one recommendation after full ones)."""
-    groups = _greedy(facts, title, items, budget, REC_SLIDE_MAX)
-    # the smallest budget that needs no more slides (by bisection) evens them out
-    low, high = 0.0, budget
-    for _ in range(10):
-        middle = (low + high) / 2
-        even = _greedy(facts, title, items, middle, REC_SLIDE_MAX)
-        if len(even) == len(groups):
-            groups, high = even, middle
-        else:
-            low = middle
-    return groups
-
-
-def rec_item(item: dict, has_status: bool, evidence: bool = True) -> Item:
-    """A recommendation as a list item: urgency, id, domain and priority above its text, its
-    evidence in one line (on a slide) and, once the workshop has decided something, its
-    status."""
-    rank = f" · priority {item['rank']}" if item["rank"] else ""
-    meta = [item["evidence"]] if evidence and item.get("evidence") else []
-    if has_status:
-        status = item["status"]
-        label = f"{status['label']} {status['detail']}".strip() if status else STATUS_NOT_GIVEN
-        meta.append(f"{STATUS_LEAD} {label}")
-    return Item(
-        item["text"],
-        head=f"{item['id']} · {item['domain']}{rank}",
-        badge=item["urgency"],
-        meta=meta,
-        id=f"rec-{item['id']}",
-    )
-
-
-def recommendation_slides(facts: PackFacts, budget: float = REC_SLIDE_BUDGET_MM) -> list[Section]:
-    """An overview, then every recommendation by member (then regional) and priority."""
-    places = [*facts.codes, REGIONAL]
-    overview = []
-    for code in places:
-        recs = facts.recs_of(code)
-        counts = facts.urgency_counts(code)
-        row = [Cell(facts.names.of(code), "rowhead")] + [
-            Cell(str(counts[u]), "num") for u in URGENCIES
-        ]
-        if facts.has_status:
-            status = facts.status_counts(recs["recommendation_id"] if not recs.empty else [])
-            row += [Cell(str(n), "num") for n in status.values()]
-        overview.append(row)
-    columns = ["", *URGENCIES] + ([*DECISIONS, STATUS_NOT_GIVEN] if facts.has_status else [])
-    slides = [
-        _slide(
-            "table",
-            "Recommendations to validate",
-            _lead(
-                f"{facts.recommendation_count()} recommendations, each with a stable id, the "
-                "evidence it rests "
-                "on and an urgency: urge (an obligation not met), consider (partly met), invite "
-                "(on track). The feedback form lists every id."
-            ),
-            table(columns, overview, facts.source_line("recommendations")),
-        )
-    ]
-    for code in places:
-        title = f"Recommendations: {facts.names.of(code)}"
-        groups = _pack_recs(facts, title, facts.rec_items(facts.recs_of(code)), budget)
-        groups = [g for g in groups if g]
-        for i, group in enumerate(groups):
-            part = f" ({i + 1} of {len(groups)})" if len(groups) > 1 else ""
-            items = [rec_item(r, facts.has_status) for r in group]
-            slides.append(_slide("recs", title + part, ListBlock(items, style="recs")))
+            f"The jurisdictions at a glance{part}",
+            table(["Jurisdiction", "Victims", "Year", "Trend", "First priority"], chunk,
+                  note=more(left_out) if last else ""),
+        ))  # fmt: skip
     return slides
 
 
-def closing_slide() -> Section:
-    """How a delegation gives its decisions: the form, the decisions, where it goes."""
-    decisions = {
-        "agreed": "the recommendation stands as written",
-        "amended": "write the agreed wording in amended_text",
-        "rejected": "give the reason in comment",
-    }
-    return _slide(
-        "closing",
-        "Your decision on each recommendation",
-        _lead(
-            f"The feedback form {FORM_NAME} lists every recommendation by its id, one row each on "
-            f"the sheet '{SHEET}'. For each one your delegation discussed, choose a decision:"
-        ),
-        *[Paragraph(text, lead=key) for key, text in decisions.items()],
-        Paragraph(
-            "Name the responsible institution and a target date, and who decided and when. Leave "
-            "the decision empty for a recommendation not discussed."
-        ),
-        Paragraph(
-            f"Return the completed form to the workshop secretariat; it goes into "
-            f"{FEEDBACK_FOLDER} of the pipeline, and the next edition of the report shows every "
-            "recommendation's status."
-        ),
-    )
+# --- the deck ----------------------------------------------------------------------------------
 
 
-def build_slides(facts: PackFacts, budget: float = REC_SLIDE_BUDGET_MM) -> Document:
+def member_slides(facts: PackFacts, budget: int, limit: int) -> list[Section]:
+    """Two slides a member, one, or the at-a-glance tables: whatever fits `budget` slides."""
+    n, asked = len(facts.codes), set()  # the questions' items, so that no session repeats one
+    if 2 * n <= budget:
+        return [
+            s
+            for code in facts.codes
+            for s in (picture_slide(facts, code), priorities_slide(facts, code, limit, asked))
+        ]
+    if n <= budget:
+        return [compact_slide(facts, code, limit, asked) for code in facts.codes]
+    return glance_slides(facts, budget)
+
+
+# decks built, by facts and priorities a slide: the pack's audit, its rendering and the guide
+# use one deck (drawing its charts is most of its cost); weak keys, so none outlives its facts
+_BUILT: weakref.WeakKeyDictionary[PackFacts, dict[int, Document]] = weakref.WeakKeyDictionary()
+
+
+def build_slides(facts: PackFacts, limit: int = TOP_PRIORITIES) -> Document:
     """The deck: the title slide (the cover), then every slide in order, each with the id
-    `slide-<n>` (the title slide is 1) and the footnotes of the members it names."""
-    slides = [
-        read_slide(),
-        regional_victims_slide(facts),
-        regional_mechanisms_slide(facts),
-        *[jurisdiction_slide(facts, code) for code in facts.codes],
-        *shared_gap_slides(facts),
-        *flow_slides(facts),
-        *recommendation_slides(facts, budget),
-        closing_slide(),
+    `slide-<n>` (the title slide is 1) and the footnotes of the members it names. `limit`: the
+    top priorities on a member's slide. Built once per `facts` and `limit` (`_BUILT`)."""
+    decks = _BUILT.setdefault(facts, {})
+    if limit not in decks:
+        decks[limit] = _build(facts, limit)
+    return decks[limit]
+
+
+def _build(facts: PackFacts, limit: int) -> Document:
+    opening = [agenda_slide(facts), read_slide()]
+    regional = [key_figures_slide(facts), victims_slide(facts), mechanisms_slide(facts)]
+    cooperation = [
+        shared_gaps_slide(facts),
+        flows_slide(facts),
+        priorities_slide(facts, REGIONAL, limit),
     ]
-    for number, slide in enumerate(slides, start=2):
-        slide.id = f"slide-{number}"
-        slide.add(*[Note(n, "footnote") for n in facts.footnotes_in(slide)])
+    closing = [recommendations_slide(facts), validation_slide(facts)]
+    cooperation = [s for s in cooperation if s]
+    fixed = 1 + len(opening) + len(regional) + len(cooperation) + len(closing)
+    members = member_slides(facts, MAX_SLIDES - fixed, limit)
+    # the session of the day each slide is shown in (`session_slides`)
+    for session, pages in (("opening", opening), ("regional", regional), ("members", members),
+                           ("cooperation", cooperation), ("validation", closing)):  # fmt: skip
+        for page in pages:
+            page.attrs.setdefault("session", session)
+    slides = [*opening, *regional, *members, *cooperation, *closing]
+    for number, page in enumerate(slides, start=2):
+        page.id = f"slide-{number}"
+        # first: floated to the foot of the slide, a footnote takes its room there before a
+        # chart fills what is left (the HTML template sets it in the slide's footer)
+        page.blocks[:0] = [Note(n, "footnote") for n in facts.footnotes_in(page)]
     title = f"Trafficking in persons in the {facts.region.name}"
     cover = title_blocks(facts)
     return Document(
@@ -456,6 +369,16 @@ def build_slides(facts: PackFacts, budget: float = REC_SLIDE_BUDGET_MM) -> Docum
         footnotes=facts.footnotes_in([title, cover]),
         page="slides",
     )
+
+
+def session_slides(deck: Document) -> dict[str, list[int]]:
+    """{session: the numbers of its slides}: "opening" (with the title slide), "regional",
+    "member:<code>", "members" (the at-a-glance slides of a large region), "cooperation",
+    "validation"."""
+    out: dict[str, list[int]] = {"opening": [1]}
+    for number, page in enumerate(deck.sections, start=2):
+        out.setdefault(page.attrs.get("session", ""), []).append(number)
+    return out
 
 
 def slide_count(deck: Document) -> int:
@@ -484,11 +407,11 @@ def slide_parts(slide: Section) -> dict[str, list]:
 
 
 def render_slides(facts: PackFacts, output_dir: Path) -> tuple[Path, Path, int]:
-    """(html path, pdf path, slide count). The recommendation slides are packed by estimated
-    height; if a slide runs over its page (Typst's `SlideOverflowError`) the deck is built again
-    with a smaller budget, and if that does not help rendering fails with `PackError`."""
-    for factor in _RETRY_BUDGETS:
-        deck = build_slides(facts, REC_SLIDE_BUDGET_MM * factor)
+    """(html path, pdf path, slide count). If a slide runs over its page (Typst's
+    `SlideOverflowError`) the deck is built again with fewer priorities on a slide, and if that
+    does not help rendering fails with `PackError`."""
+    for limit in _RETRY_PRIORITIES:
+        deck = build_slides(facts, limit)
         try:
             pdf = render_pdf(deck)
             break

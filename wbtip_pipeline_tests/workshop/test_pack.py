@@ -26,7 +26,6 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from openpyxl.utils import get_column_letter
 from pypdf import PdfReader
 
 from wbtip_pipeline.presentation.disclosure import (
@@ -39,6 +38,7 @@ from wbtip_pipeline.presentation.labels import Names
 from wbtip_pipeline.presentation.outline import report_outline
 from wbtip_pipeline.region import BUNDLED_CONFIG_DIR, build_region, load_region
 from wbtip_pipeline.sources.feedback import FORM_COLUMNS
+from wbtip_pipeline.workshop.form import HEADER_ROW
 from wbtip_pipeline.workshop.pack import (
     BRIEF_PAGES,
     PackFacts,
@@ -108,8 +108,11 @@ def pdf_text(path: Path) -> list[str]:
 
 
 def test_pack_writes_deck_briefs_and_form_in_time(pack):
-    for path in (pack.slides_html, pack.slides_pdf, pack.feedback_form, *pack.briefs.values()):
+    written = (pack.slides_html, pack.slides_pdf, pack.guide_html, pack.guide_pdf,
+               pack.feedback_form, *pack.briefs.values())  # fmt: skip
+    for path in written:
         assert path.is_file() and path.stat().st_size > 1000, path
+    assert pack.guide_pages in (1, 2)
     assert sorted(pack.briefs) == sorted(CODES)
     assert pack.timings["total_s"] < MAX_SECONDS, f"the pack took {pack.timings}"
 
@@ -170,22 +173,24 @@ def test_deck_has_the_regional_picture_a_slide_per_jurisdiction_and_cooperation(
     ]
     for body in per_place:
         text = text_of(body)
-        assert "Key figures" in text and "Trends over the latest five" in text
-        assert "Main gaps" in text and "Source: warehouse tables harmonised_statistics" in text
+        assert "Victims, prosecutions and convictions per year" in text
+        assert "Trends over the five latest reported years" in text
+        assert "All checklist items:" in text and '<figure class="chart"' in body
+        assert "warehouse" not in text and "harmonised_statistics" not in text
 
 
-def test_every_recommendation_is_on_a_slide_once_with_its_evidence(slides, tables):
+def test_the_top_priorities_are_on_the_slides_once(slides, tables):
+    """Each member's and the region's top priorities, and no other recommendation: the feedback
+    form and the briefs list the others."""
     recs = tables["recommendations"]
     shown = [
         rid
         for kind, body in slides.values()
-        if kind == "recs"
+        if kind == "priorities"
         for rid in re.findall(r'<li id="rec-(REC-[0-9a-f]+)">', body)
     ]
-    assert sorted(shown) == sorted(recs["recommendation_id"])
-    first = recs.iloc[0]
-    body = next(b for k, b in slides.values() if f'id="rec-{first["recommendation_id"]}"' in b)
-    assert evidence_line(first["evidence"]) in text_of(body)
+    top = recs[recs["top_priority"].astype(bool)]
+    assert sorted(shown) == sorted(top["recommendation_id"])
 
 
 def test_evidence_line_names_table_keys_and_how_many_more():
@@ -205,9 +210,12 @@ def test_recommendation_texts_are_the_reports_withheld_figures_unquoted():
     report = {r["id"]: r["text"] for r in facts.f.recommendation_items(facts.recs, top_only=False)}
     items = facts.rec_items(facts.recs)
     assert len(items) == len(facts.recs) and all(i["text"] == report[i["id"]] for i in items)
-    # the bundled data has recommendations quoting a figure that secondary suppression withholds
+    # the bundled data has recommendations quoting a figure that secondary suppression withholds:
+    # the pack says so in words, as the report does, never with the figure or a bare "[c]"
     raw = dict(zip(facts.recs["recommendation_id"], facts.recs["text"], strict=True))
-    assert any("[c]" in i["text"] and "[c]" not in raw[i["id"]] for i in items)
+    withheld = [i for i in items if "withheld to protect small counts" in i["text"]]
+    assert withheld and all(i["text"] != raw[i["id"]] for i in withheld)
+    assert not any("[c] of" in i["text"] or "were [c]" in i["text"] for i in items)
 
 
 def test_kosovo_footnote_wherever_kosovo_appears(slides, pack):
@@ -229,12 +237,13 @@ def test_counts_are_published_as_the_report_publishes_them(slides, pack, tables)
     assert cells and small_count_cells(cells) == []
     h, trends = tables["harmonised_statistics"], tables["trends"]
     dc = harmonised_disclosure(h, trends)
+    regional = next(b for k, b in slides.values() if 'id="regional-victims"' in b)
     for code in CODES:
-        body = next(b for k, b in slides.values() if k == "jurisdiction" and name(code) in b)
-        year = int(h.loc[h["jurisdiction"] == code, "year"].max())
-        row = re.search(r"Victims detected</th>(.*?)</tr>", body, re.S).group(1)
-        last = htmllib.unescape(re.findall(r"<td[^>]*>([^<]*)</td>", row)[-1])
-        assert last == dc.text(cell_id(code, year, "victims_detected")), code
+        row = re.search(rf">{re.escape(name(code))}</th>(.*?)</tr>", regional, re.S).group(1)
+        year, victims = (htmllib.unescape(c) for c in re.findall(r"<td[^>]*>([^<]*)</td>", row)[:2])
+        years = h.loc[(h["jurisdiction"] == code) & (h["indicator"] == "victims_detected"), "year"]
+        assert int(year) == int(years.max()), code
+        assert victims == dc.text(cell_id(code, int(year), "victims_detected")), code
     # the bundled data has totals of 0..4 among the figures shown: they read <5
     assert count_text(0, 4) in cells
 
@@ -257,8 +266,10 @@ def test_briefs_are_two_a4_pages_with_sources_scores_and_recommendations(pack, t
         shown, total = pack.brief_recommendations[code]
         assert total == len(own)
         assert own["recommendation_id"].iloc[0] in second  # the top priority is always there
+        # where the rest is: the report's full list and the member's chapter, from the outline
+        assert f"full list: {outline.ref('recommendations')} of the report" in second
+        assert f"{name(code)} in full: {outline.chapter(code).ref} (its chapter)" in second
         if shown < total:
-            assert f"full list: {outline.chapter(code).ref} of the report" in second
             assert own["recommendation_id"].iloc[-1] not in second
 
 
@@ -275,13 +286,14 @@ def test_a_brief_cuts_a_long_list_to_the_top_priorities(tables, tmp_path):
     many["priority_rank"] = range(1, len(many) + 1)
     facts = PackFacts({**tables, "recommendations": many}, None)
     written = render_briefs(facts, tmp_path)
-    path, pages, shown, total = written["ALB"]
+    brief = next(b for b in written if (b.code, b.lang) == ("ALB", "en"))
+    path, pages, shown, total = brief.path, brief.pages, brief.shown, brief.total
     assert pages == 2 and len(PdfReader(path).pages) == 2
     assert total == len(many) and shown < total / 2
     text = " ".join(pdf_text(path))
     assert f"the {shown} highest priorities of {total}" in text
-    assert report_outline().chapter("ALB").ref == "section 4"
-    assert "full list: section 4 of the report" in text
+    assert report_outline().ref("recommendations") == "section 11"
+    assert "full list: section 11 of the report" in text
     assert many["recommendation_id"].iloc[0] in text
     assert many["recommendation_id"].iloc[-1] not in text
 
@@ -293,52 +305,41 @@ def test_pack_renders_without_the_optional_tables(tables, tmp_path):
     assert all(pages == 2 for pages in result.brief_pages.values())
 
 
-def test_recommendation_slides_that_run_over_are_split_or_refused(tmp_path, monkeypatch):
-    from wbtip_pipeline.workshop import slides
+def test_a_deck_that_runs_over_is_built_with_fewer_priorities_or_refused(tmp_path, monkeypatch):
+    from wbtip_pipeline.workshop import slides, slides_parts
 
+    # the recommendations' full texts (with their findings) instead of their short forms: five
+    # a slide run over (Typst's SlideOverflowError), and the deck is built again with fewer
+    monkeypatch.setattr(slides_parts, "short_text", lambda text, names: text)
     facts = PackFacts(build_tables())
-    # a budget far past the page: Typst refuses the deck (SlideOverflowError) and the deck is
-    # built again with smaller budgets until every slide fits
-    monkeypatch.setattr(slides, "REC_SLIDE_BUDGET_MM", 200.0)
-    monkeypatch.setattr(slides, "REC_SLIDE_MAX", 12)
-    _, pdf, count = slides.render_slides(facts, tmp_path)
+    html, pdf, count = slides.render_slides(facts, tmp_path)
     assert len(PdfReader(pdf).pages) == count
-    # no budget that fits: the pack stops rather than write a deck that runs over
-    monkeypatch.setattr(slides, "_RETRY_BUDGETS", (1.0,))
+    found = re.findall(
+        r'<section class="slide slide-priorities"[^>]*>(.*?)</section>', html.read_text(), re.S
+    )
+    assert found and all(0 < len(re.findall(r'<li id="rec-', body)) < 5 for body in found)
+    # no number of priorities that fits: the pack stops rather than write a deck that runs over
+    monkeypatch.setattr(slides, "_RETRY_PRIORITIES", (5,))
     with pytest.raises(slides.PackError, match="does not fit"):
-        slides.render_slides(facts, tmp_path / "refused")
+        slides.render_slides(PackFacts(build_tables()), tmp_path / "refused")
     assert not (tmp_path / "refused" / slides.SLIDES_PDF).exists()
 
 
 # --- the feedback form ----------------------------------------------------------------------
 
 
-def test_feedback_form_lists_every_recommendation_with_validations(pack, tables):
-    recs = tables["recommendations"]
+def test_feedback_form_has_a_sheet_per_delegation_listing_every_recommendation(pack, tables):
+    """The pack writes the form; its layout is tested in `test_form.py`."""
     book = openpyxl.load_workbook(pack.feedback_form)
-    assert book.sheetnames == ["Feedback", "Instructions"]
-    sheet = book["Feedback"]
-    rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == FORM_COLUMNS
-    assert [r[0] for r in rows[1:]] == recs["recommendation_id"].tolist()
-    assert all(r[FORM_COLUMNS.index("decision")] is None for r in rows[1:])
-    assert sheet.freeze_panes == "A2"
-    last = len(recs) + 1
-    col = {c: get_column_letter(i + 1) for i, c in enumerate(FORM_COLUMNS)}
-    validations = {str(dv.sqref): dv for dv in sheet.data_validations.dataValidation}
-    decision = validations[f"{col['decision']}2:{col['decision']}{last}"]
-    assert decision.type == "list" and decision.formula1 == '"agreed,amended,rejected"'
-    dates = next(dv for dv in validations.values() if dv.type == "date")
-    target, decided = col["target_date"], col["decided_on"]
-    assert str(dates.sqref) == f"{target}2:{target}{last} {decided}2:{decided}{last}"
-    assert sheet.protection.sheet
-    for locked in ("recommendation_id", "text", "progress_indicator"):
-        assert sheet[f"{col[locked]}2"].protection.locked, locked
-    assert not sheet[f"{col['decision']}2"].protection.locked
-    assert not sheet[f"{col['decided_on']}2"].protection.locked
-    # how progress would show, beside the text, as the recommendations table says it
-    progress = [r[FORM_COLUMNS.index("progress_indicator")] for r in rows[1:]]
-    assert progress == recs["progress_indicator"].tolist()
+    assert book.sheetnames == ["Instructions", *(m.name for m in REGION.members), "Regional"]
+    ids = [
+        row[0]
+        for sheet in book.worksheets[1:]
+        for row in sheet.iter_rows(min_row=HEADER_ROW + 1, values_only=True)
+        if row[0]
+    ]
+    assert sorted(ids) == sorted(tables["recommendations"]["recommendation_id"])
+    assert [c.value for c in book["Albania"][HEADER_ROW]][: len(FORM_COLUMNS)] == FORM_COLUMNS
     instructions = " ".join(str(r[0]) for r in book["Instructions"].iter_rows(values_only=True))
     assert "data/feedback/" in instructions and FOOTNOTE in instructions
 
@@ -402,7 +403,8 @@ def test_a_seventh_member_gets_its_brief_and_slide_and_is_named(pack_of_seven):
             values_only=True
         )
     )
-    assert f"{SEVENTH} {SEVENTH_NAME}" in instructions
+    assert f"{SEVENTH_NAME} (sheet '{SEVENTH_NAME}')" in instructions
+    assert SEVENTH_NAME in openpyxl.load_workbook(pack.feedback_form).sheetnames
 
 
 def test_a_pack_of_seven_never_says_six(pack_of_seven):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from wbtip_pipeline.presentation.blocks import Item, Link, ListBlock, Numbering, Section
 from wbtip_pipeline.presentation.outline import Entry
+from wbtip_pipeline.report.sections.narrative import domain_title
 
 TABLE_YEARS = 10  # years in a regional table
 CHAPTER_YEARS = 8  # years in a jurisdiction's key figures
@@ -19,13 +20,15 @@ PROGRESS_LEAD = "Progress would show as:"
 
 
 def recommendation_item(r: dict, show_jurisdiction: bool = False, anchor: bool = True) -> Item:
-    """A recommendation in full: urgency, domain, priority, text, how progress would show,
-    workshop decision, evidence."""
+    """A recommendation in full: its id as a small reference (the workshop form asks for it),
+    urgency, domain (as the chapters title it), priority, text, how progress would show,
+    workshop decision, and its evidence as lines of words (`presentation/evidence.py`), each
+    linked to the page it rests on."""
     head = " · ".join(
         p
         for p in (
             r["jurisdiction_name"] if show_jurisdiction else "",
-            r["domain"],
+            domain_title(r["domain"]) if r["domain"] else "",
             f"priority {r['rank']}" if r["rank"] else "",
         )
         if p
@@ -48,7 +51,8 @@ def recommendation_item(r: dict, show_jurisdiction: bool = False, anchor: bool =
 
 def recommendation_line(r: dict) -> Item:
     """A recommendation in one line, for the full list: id, domain, text, where its evidence is."""
-    tags = " · ".join(p for p in (r["domain"], str(r["rank"]) if r["rank"] else "") if p)
+    domain = domain_title(r["domain"]) if r["domain"] else ""
+    tags = " · ".join(p for p in (domain, str(r["rank"]) if r["rank"] else "") if p)
     meta = [r["evidence_brief"]] if r["evidence_brief"] else []
     if r["workshop"]:
         meta.append(f"Workshop: {r['workshop']}")

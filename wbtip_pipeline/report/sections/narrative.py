@@ -32,6 +32,7 @@ from wbtip_pipeline.presentation.disclosure import SECONDARY_TEXT, cell_id, coun
 from wbtip_pipeline.presentation.facts import Facts
 from wbtip_pipeline.presentation.text import is_nan, number_word, plural, years_text
 from wbtip_pipeline.transforms.evidence_sources import split_urls, url_domain
+from wbtip_pipeline.transforms.findings import clause
 from wbtip_pipeline.vocab import DATED_AFTER_YEARS, DOMAINS
 
 PHRASES_FILE = Path(__file__).resolve().parents[2] / "reference" / "checklist_phrases.yaml"
@@ -40,14 +41,6 @@ SCORE_WORDS = {2: "met", 1: "partly met", 0: "not met"}
 FUNDING_ITEMS = ("CT-05", "CT-10", "CT-11")
 CARE_WORDS = re.compile(r"\b(shelter\w*|assistance|services?|NGOs?|care|support)\b", re.I)
 FUNDING_WORDS = re.compile(r"\b(fund\w*|budget\w*|grant\w*|financ\w*|donor\w*|paid|pay\w*)\b", re.I)
-# a first word that is a verb in the past tense, though it ends in -ed or is irregular
-_IRREGULAR = {
-    "Began", "Brought", "Built", "Did", "Gave", "Had", "Held", "Kept", "Led", "Left", "Made",
-    "Met", "Paid", "Ran", "Sent", "Set", "Sought", "Took", "Won", "Was", "Were",
-}  # fmt: skip
-_NOT_VERBS = {"Outdated", "Combined", "Limited", "Dedicated", "Specialized", "Specialised"}
-_SUBJECTS = {"Government": "the government", "Authorities": "the authorities"}
-_NOTE = re.compile(r"\s*\[([^\]]*)\]")
 
 
 @lru_cache(maxsize=1)
@@ -68,64 +61,6 @@ def subject(item_id: str, title: str) -> str:
 
 def cap(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-# --- one piece of evidence as a sentence --------------------------------------------------------
-
-
-def _is_predicate(words: list[str]) -> bool:
-    """True when the evidence starts with its verb ("Adopted ...", "Significantly increased")."""
-    first = words[0].strip(",;:")
-    if first in _NOT_VERBS or "-" in first or not first[:1].isupper():
-        return False
-    if first.endswith("ly") and len(words) > 1:
-        verb = words[1].strip(",;:")
-        return verb.capitalize() in _IRREGULAR or (verb.endswith("ed") and verb.islower())
-    return first in _IRREGULAR or (first.endswith("ed") and first[1:].islower())
-
-
-# sentence starts that are ordinary words (lower-cased after "recorded:" when the next word is
-# lower case too: "National coordinator ..." but not "National Referral Mechanism ...")
-COMMON_STARTS = {
-    "A", "All", "An", "Anti-trafficking", "Cases", "Centers", "Courts", "Credible", "Criminal",
-    "Drop-in", "Fewer", "First", "Formal", "Four", "Government-run", "High", "Identification",
-    "Implementation", "Inadequate", "Inconsistent", "Indictments", "Innovative", "Insufficient",
-    "Interview", "Joint", "Judges", "Lack", "Largest", "Law", "Lawyers", "Male", "Many", "Mobile",
-    "More", "Most", "Multi-disciplinary", "Multidisciplinary", "National", "New", "No",
-    "NGO-maintained", "NGO-run", "Non-penalization", "Official", "One", "Only", "Outdated",
-    "Police", "Reintegration", "Robust", "Seven", "Several", "Shelter", "Shelters", "Social",
-    "Some", "Sub-national", "The", "Three", "Traffickers", "Training", "Two", "Very", "Victim",
-    "Victims", "Victims'",
-}  # fmt: skip
-
-
-def _notes(text: str) -> tuple[str, list[str]]:
-    """The text without its bracketed coder's notes, and the notes worth keeping (not the
-    remark that a row is not from a TIP report: the citation names the publisher)."""
-    notes = [n.strip() for n in _NOTE.findall(text) if not re.search(r"source|\bTIP\b", n, re.I)]
-    return _NOTE.sub("", text).strip().rstrip(".").strip(), notes
-
-
-def clause(evidence: str) -> tuple[str, bool]:
-    """An evidence text ready for a sentence, and whether it is a clause with its own subject
-    ("the authorities adopted ..."; False: a statement to report as recorded, its first word
-    lower-cased where it is an ordinary word). A coder's note in brackets follows a dash."""
-    text, notes = _notes(str(evidence).split(" | ")[0].strip())
-    if notes:
-        text += " — " + "; ".join(notes)
-    words = text.split()
-    if not words:
-        return "", False
-    if words[0] in _SUBJECTS:
-        return _SUBJECTS[words[0]] + text[len(words[0]) :], True
-    if words[0] == "The" and len(words) > 1 and words[1] in ("government", "authorities"):
-        return "t" + text[1:], True
-    if _is_predicate(words):
-        return "the authorities " + text[:1].lower() + text[1:], True
-    following = words[1] if len(words) > 1 else ""
-    if words[0] in COMMON_STARTS and (not following or not following[:1].isupper()):
-        text = text[:1].lower() + text[1:]
-    return text, False
 
 
 @dataclass
