@@ -18,10 +18,11 @@ from wbtip_pipeline.resources import PipelinePaths, WarehouseResource
 from wbtip_pipeline.schemas.evidence import EVIDENCE_SCHEMAS
 from wbtip_pipeline.sources.evidence_registry import (
     REGISTRY_FILE,
+    parse_evidence_registry,
     read_evidence_registry,
     validate_evidence_registry,
 )
-from wbtip_pipeline.sources.readers import sha256_of
+from wbtip_pipeline.sources.readers import read_bytes
 from wbtip_pipeline.transforms.evidence_sources import compute_evidence_sources, ungraded_findings
 
 EVIDENCE_SOURCES = "evidence_sources"
@@ -39,16 +40,18 @@ TIP_FIGURES = "us_tip_figures"
 )
 def evidence_registry(paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
     path = paths.reference(REGISTRY_FILE)
-    frame = read_evidence_registry(path)
+    if path.is_file():  # read once: the hash recorded is that of the bytes parsed
+        file = read_bytes(path)
+        frame, hashes = parse_evidence_registry(file), {file.name: file.sha256}
+    else:
+        frame, hashes = read_evidence_registry(path), {}
     return dg.Output(
         frame,
         metadata={
             "dagster/row_count": len(frame),
-            "source_files": dg.MetadataValue.json(
-                {REGISTRY_FILE: sha256_of(path)} if path.is_file() else {}
-            ),
+            "source_files": dg.MetadataValue.json(hashes),
         },
-        data_version=data_version(paths=paths),
+        data_version=data_version(paths=paths, read=hashes),
     )
 
 

@@ -1,5 +1,10 @@
 """Reference data (population, the CT mechanism checklist, US TIP tiers and figures) and the
-CT mechanism assessments, each as an asset with a blocking check, so that lineage reaches them."""
+CT mechanism assessments, each as an asset with a blocking check, so that lineage reaches them.
+
+Each file is read once: the hash an asset records (metadata and data version) is that of the
+bytes it parsed."""
+
+import io
 
 import dagster as dg
 import pandas as pd
@@ -17,11 +22,11 @@ from wbtip_pipeline.schemas.reference import (
 )
 from wbtip_pipeline.sources.mechanisms import (
     checklist_schema,
-    load_checklist,
+    parse_checklist,
     read_assessments,
     validate_assessments,
 )
-from wbtip_pipeline.sources.readers import sha256_of
+from wbtip_pipeline.sources.readers import FileBytes, read_bytes
 from wbtip_pipeline.validation import validate
 
 POPULATION_FILE = "population_worldbank.csv"
@@ -30,15 +35,15 @@ TIERS_FILE = "us_tip_tiers.csv"
 FIGURES_FILE = TIP_FIGURES_FILE
 
 
-def _reference_output(frame: pd.DataFrame, paths: PipelinePaths, name: str) -> dg.Output:
-    path = paths.reference(name)
+def _reference_output(frame: pd.DataFrame, paths: PipelinePaths, file: FileBytes) -> dg.Output:
+    hashes = {file.name: file.sha256}
     return dg.Output(
         frame,
         metadata={
             "dagster/row_count": len(frame),
-            "source_files": dg.MetadataValue.json({name: sha256_of(path)}),
+            "source_files": dg.MetadataValue.json(hashes),
         },
-        data_version=data_version(paths=paths),
+        data_version=data_version(paths=paths, read=hashes),
     )
 
 
@@ -49,8 +54,9 @@ def _reference_output(frame: pd.DataFrame, paths: PipelinePaths, name: str) -> d
     description="Total population by jurisdiction and year (World Bank), for rates per 100,000.",
 )
 def population(paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
-    frame = pd.read_csv(paths.reference(POPULATION_FILE), encoding="utf-8")
-    return _reference_output(frame, paths, POPULATION_FILE)
+    file = read_bytes(paths.reference(POPULATION_FILE))
+    frame = pd.read_csv(io.BytesIO(file.data), encoding="utf-8")
+    return _reference_output(frame, paths, file)
 
 
 @dg.asset(
@@ -60,7 +66,8 @@ def population(paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
     description="The 28-item CT mechanism checklist in seven domains, with legal basis.",
 )
 def ct_checklist(paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
-    return _reference_output(load_checklist(paths.reference(CHECKLIST_FILE)), paths, CHECKLIST_FILE)
+    file = read_bytes(paths.reference(CHECKLIST_FILE))
+    return _reference_output(parse_checklist(file), paths, file)
 
 
 @dg.asset(
@@ -70,8 +77,9 @@ def ct_checklist(paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
     description="US TIP report tier per jurisdiction and report year (the external view).",
 )
 def us_tip_tiers(paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
-    frame = pd.read_csv(paths.reference(TIERS_FILE), encoding="utf-8", dtype={"source_url": object})
-    return _reference_output(frame, paths, TIERS_FILE)
+    file = read_bytes(paths.reference(TIERS_FILE))
+    frame = pd.read_csv(io.BytesIO(file.data), encoding="utf-8", dtype={"source_url": object})
+    return _reference_output(frame, paths, file)
 
 
 @dg.asset(
@@ -81,12 +89,13 @@ def us_tip_tiers(paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
     description="Figures the US TIP reports state per jurisdiction (one row per stated number, with its quote and page): compared with the national statistics, never merged.",
 )
 def us_tip_figures(paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
+    file = read_bytes(paths.reference(FIGURES_FILE))
     frame = pd.read_csv(
-        paths.reference(FIGURES_FILE),
+        io.BytesIO(file.data),
         encoding="utf-8",
         dtype={"qualifier": object, "quote": object, "source_url": object},
     )
-    return _reference_output(frame, paths, FIGURES_FILE)
+    return _reference_output(frame, paths, file)
 
 
 reference_checks = [
@@ -133,21 +142,21 @@ def build_assessment_asset(code: str, name: str) -> dg.AssetsDefinition:
     )
     def _assessments(paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
         frame = read_assessments(paths.sources_dir, code)
+        # the hash of the bytes the rows were parsed from (the file is read once)
         files = frame[["source_file", "source_sha256"]].dropna().drop_duplicates()
+        hashes = dict(zip(files.source_file, files.source_sha256, strict=True))
         return dg.Output(
             frame,
             metadata={
                 "dagster/row_count": len(frame),
-                "source_files": dg.MetadataValue.json(
-                    dict(zip(files.source_file, files.source_sha256, strict=True))
-                ),
+                "source_files": dg.MetadataValue.json(hashes),
                 "years": dg.MetadataValue.text(
                     f"{int(frame.year.min())}-{int(frame.year.max())}"
                     if frame.year.notna().any()
                     else "none"
                 ),
             },
-            data_version=data_version(paths=paths),
+            data_version=data_version(paths=paths, read=hashes),
         )
 
     return _assessments

@@ -41,6 +41,11 @@ def raw_check_name(code: str) -> str:
     return f"{raw_asset_name(code)}_schema"
 
 
+def read_hashes(found: Discovery) -> dict[str, str]:
+    """{file: SHA-256 of the bytes its rows were parsed from} (each file is read once)."""
+    return {f.path.name: f.sha256 for f in found.files if f.sha256 is not None}
+
+
 def _files_markdown(found: Discovery) -> str:
     lines = ["| file | SHA-256 |", "|---|---|"]
     lines += [f"| {f.path.name} | `{f.sha256[:16]}…` |" for f in found.files]
@@ -56,7 +61,7 @@ def raw_metadata(frame: pd.DataFrame, found: Discovery) -> dict:
         ),
         "files_read": len(found.files),
         "files": dg.MetadataValue.md(_files_markdown(found)),
-        "source_hashes": dg.MetadataValue.json({f.path.name: f.sha256 for f in found.files}),
+        "source_hashes": dg.MetadataValue.json(read_hashes(found)),
         "files_skipped": dg.MetadataValue.md(
             "\n".join(f"- `{name}`: {why}" for name, why in found.skipped.items()) or "none"
         ),
@@ -79,7 +84,9 @@ def build_raw_asset(cfg: SourceConfig) -> dg.AssetsDefinition:
         for name, why in found.skipped.items():
             context.log.info(f"{cfg.jurisdiction}: skipped {name}: {why}")
         return dg.Output(
-            frame, metadata=raw_metadata(frame, found), data_version=data_version(paths=paths)
+            frame,
+            metadata=raw_metadata(frame, found),
+            data_version=data_version(paths=paths, read=read_hashes(found)),
         )
 
     return _raw

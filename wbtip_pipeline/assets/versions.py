@@ -14,9 +14,12 @@ Every asset's data version is a fingerprint of what it was made from:
   version, hence those of the tables that read it, and of nothing else.
 
 An asset returns its version with its output (`data_version(context, ...)`), so the Dagster UI
-shows it. `wbtip run` computes the versions the assets *would* get from the files on disk
-(`expected_versions`) and materialises only those whose latest materialisation recorded another
-(`stale_assets`): the whole decision is hashing the sources and one query of the instance.
+shows it. An asset that parsed files passes the hashes of the bytes it parsed (`read=`): they are
+not read again, so a file rewritten during the run leaves the version of the content actually
+read, which the next run finds stale. `wbtip run` computes the versions the assets *would* get
+from the files on disk (`expected_versions`) and materialises only those whose latest
+materialisation recorded another (`stale_assets`): the whole decision is hashing the sources
+and one query of the instance.
 Deterministic by construction: the same files and code give the same versions, whoever runs.
 """
 
@@ -105,50 +108,63 @@ def code_version(part: str) -> str:
 # --- the files an asset reads itself ---------------------------------------------------------
 
 
-def _files(paths: Iterable[Path]) -> dict[str, str]:
-    return {p.name: sha256_of(p) for p in sorted(paths) if p.is_file()}
+# {file name: sha256} of the files an asset has already read and parsed (read once)
+Read = Mapping[str, str] | None
+Inputs = Callable[..., dict[str, str]]  # (paths, read=None) -> {file: sha256}
 
 
-def _raw_inputs(cfg) -> Callable[[object], dict[str, str]]:
+def _files(paths: Iterable[Path], read: Read = None) -> dict[str, str]:
+    """{name: sha256} of the files; those in `read` keep the hash of the bytes parsed (a file
+    parsed and then removed stays: its figures are in the output)."""
+    read = read or {}
+    on_disk = {
+        p.name: read[p.name] if p.name in read else sha256_of(p)
+        for p in sorted(paths)
+        if p.name in read or p.is_file()
+    }
+    return dict(sorted({**on_disk, **read}.items()))
+
+
+def _raw_inputs(cfg) -> Inputs:
     code = cfg.jurisdiction
 
-    def inputs(paths) -> dict[str, str]:
+    def inputs(paths, read: Read = None) -> dict[str, str]:
         found = discover(Path(paths.sources_dir) / code, cfg)
         config = json.dumps(cfg.__dict__, sort_keys=True, default=str)
-        return {"config": _digest(config), **_files(f.path for f in found.files)}
+        return {"config": _digest(config), **_files((f.path for f in found.files), read)}
 
     return inputs
 
 
-def _assessment_inputs(cfg) -> Callable[[object], dict[str, str]]:
+def _assessment_inputs(cfg) -> Inputs:
     code, pattern = cfg.jurisdiction, cfg.mechanisms_pattern
 
-    def inputs(paths) -> dict[str, str]:
+    def inputs(paths, read: Read = None) -> dict[str, str]:
         import re
 
         folder = Path(paths.sources_dir) / code
         rx = re.compile(pattern)
-        return (
-            _files(p for p in folder.glob("*") if rx.fullmatch(p.name)) if folder.is_dir() else {}
-        )
+        found = [p for p in folder.glob("*") if rx.fullmatch(p.name)] if folder.is_dir() else []
+        return _files(found, read)
 
     return inputs
 
 
-def _reference_inputs(name: str) -> Callable[[object], dict[str, str]]:
-    return lambda paths: _files([Path(paths.reference_dir) / name])
+def _reference_inputs(name: str) -> Inputs:
+    return lambda paths, read=None: _files([Path(paths.reference_dir) / name], read)
 
 
-def _feedback_inputs(paths) -> dict[str, str]:
+def _feedback_inputs(paths, read: Read = None) -> dict[str, str]:
     from wbtip_pipeline.sources.feedback import feedback_files
 
     folder = Path(paths.feedback_dir)
-    return _files(feedback_files(folder)) if folder.is_dir() else {}
+    return _files(feedback_files(folder), read) if folder.is_dir() else dict(read or {})
 
 
 @cache
-def external_inputs() -> dict[str, Callable[[object], dict[str, str]]]:
-    """{asset name: function of the paths resource (or Settings) -> {file: sha256}}."""
+def external_inputs() -> dict[str, Inputs]:
+    """{asset name: function of the paths resource (or Settings), and optionally of the hashes
+    of the files the asset parsed -> {file: sha256}}."""
     from wbtip_pipeline.assets.reference import (
         CHECKLIST_FILE,
         FIGURES_FILE,
@@ -160,7 +176,7 @@ def external_inputs() -> dict[str, Callable[[object], dict[str, str]]]:
     from wbtip_pipeline.assets.workshop import FEEDBACK_ASSET
     from wbtip_pipeline.sources.evidence_registry import REGISTRY_FILE
 
-    found: dict[str, Callable[[object], dict[str, str]]] = {
+    found: dict[str, Inputs] = {
         "population": _reference_inputs(POPULATION_FILE),
         "ct_checklist": _reference_inputs(CHECKLIST_FILE),
         "us_tip_tiers": _reference_inputs(TIERS_FILE),
@@ -203,10 +219,13 @@ def data_version(
     key: dg.AssetKey | None = None,
     paths=None,
     context: dg.AssetExecutionContext | None = None,
+    read: Read = None,
 ) -> dg.DataVersion:
     """The version an asset records with its output: its layer's code version, the files it
     reads (when it reads any: pass the paths resource) and its parents' recorded versions.
-    `key` names the output of a multi-asset; the running step's context is found by itself."""
+    `read`: {file name: sha256} of the bytes the asset parsed, used instead of hashing those
+    files again (read once). `key` names the output of a multi-asset; the running step's
+    context is found by itself."""
     context = context or dg.AssetExecutionContext.get()
     key = key or context.asset_key
     name = key.to_user_string()
@@ -215,7 +234,7 @@ def data_version(
     recorded = recorded_versions(context.instance, deps)
     parents = {parent.to_user_string(): recorded.get(parent) for parent in deps}
     code = context.assets_def.code_versions_by_key.get(key)
-    return dg.DataVersion(fingerprint(code, reader(paths) if reader else {}, parents))
+    return dg.DataVersion(fingerprint(code, reader(paths, read) if reader else {}, parents))
 
 
 def expected_versions(graph, paths) -> dict[dg.AssetKey, str]:

@@ -3,12 +3,15 @@ the evidence is read from (the format is documented at the top of the file).
 
 Like the other readers, `read_evidence_registry` never raises on bad content: an entry that is
 not what it should be stays visible as a row whose `problem` says why, and the registry's
-schema (a blocking check of the `evidence_registry` asset) turns it into a finding.
+schema (a blocking check of the `evidence_registry` asset) turns it into a finding. The file is
+read once (`readers.read_bytes`): the hash the asset records is that of the bytes parsed
+(`parse_evidence_registry`).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +19,7 @@ import pandas as pd
 import pandera.pandas as pa
 import yaml
 
+from wbtip_pipeline.sources.readers import FileBytes, read_bytes
 from wbtip_pipeline.validation import Finding, blank, validate
 from wbtip_pipeline.vocab import SOURCE_TYPES
 
@@ -48,15 +52,17 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _entry(name: Any, spec: Any) -> dict[str, Any]:
+def _entry(name: Any, spec: Any, file: str) -> dict[str, Any]:
     row: dict[str, Any] = {"entry": str(name).strip()}
     if not isinstance(spec, dict):
-        return row | {"problem": f"entry {name!r}: not a mapping of publisher, source_type, ..."}
+        return row | {
+            "problem": f"{file}, entry {name!r}: not a mapping of publisher, source_type, ..."
+        }
     unknown = sorted(set(map(str, spec)) - set(ENTRY_KEYS))
     row |= {key: _text(spec.get(key)) for key in ENTRY_KEYS}
     if unknown:
         row["problem"] = (
-            f"entry {name!r}: unknown field {', '.join(unknown)} ({', '.join(ENTRY_KEYS)})"
+            f"{file}, entry {name!r}: unknown field {', '.join(unknown)} ({', '.join(ENTRY_KEYS)})"
         )
     return row
 
@@ -69,15 +75,32 @@ def read_evidence_registry(path: Path) -> pd.DataFrame:
     if not path.exists():
         return _typed(pd.DataFrame(columns=REGISTRY_COLUMNS))
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
-        reason = str(exc).replace("\n", " ")
-        return _typed(pd.DataFrame([{"entry": "", "problem": f"{path.name}: {reason}"}]))
+        file = read_bytes(path)
+    except OSError as exc:
+        return _problem(f"{path.name}: {_one_line(exc)}")
+    return parse_evidence_registry(file)
+
+
+def parse_evidence_registry(file: FileBytes) -> pd.DataFrame:
+    """`read_evidence_registry` of the registry's bytes, read once (the caller records
+    `file.sha256`). Never raises on bad content."""
+    try:
+        doc = yaml.safe_load(file.data.decode("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
+        return _problem(f"{file.name}: {_one_line(exc)}")
     if not isinstance(doc, dict) or not isinstance(doc.get("domains"), dict):
-        problem = f"{path.name} has no `domains` mapping"
-        return _typed(pd.DataFrame([{"entry": "", "problem": problem}]))
-    rows = [_entry(name, spec) for name, spec in doc["domains"].items()]
+        return _problem(f"{file.name} has no `domains` mapping")
+    rows = [_entry(name, spec, file.name) for name, spec in doc["domains"].items()]
     return _typed(pd.DataFrame(rows, columns=REGISTRY_COLUMNS))
+
+
+def _problem(text: str) -> pd.DataFrame:
+    return _typed(pd.DataFrame([{"entry": "", "problem": text}]))
+
+
+def _one_line(exc: Exception, limit: int = 300) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -156,15 +179,18 @@ _WIDE = {
 
 
 def validate_evidence_registry(frame: pd.DataFrame, file: str = REGISTRY_FILE) -> list[Finding]:
-    """The registry schema's findings, each naming the entry."""
+    """The registry schema's findings, each naming the file and the entry."""
 
     def locate(df: pd.DataFrame, index: int, column: str) -> tuple[str, str, str]:
         return file, f"entry {df.at[index, 'entry']!r}", column
 
-    return validate(
+    findings = validate(
         frame.reset_index(drop=True),
         evidence_registry_schema,
         locate=locate,
         wide_check_columns=_WIDE,
         message_column="problem",
     )
+    # a `problem` finding takes its file from a `source_file` column, which the registry
+    # (a single file) does not have
+    return [f if f.file else replace(f, file=file) for f in findings]

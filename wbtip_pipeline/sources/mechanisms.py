@@ -5,12 +5,14 @@ their schema.
 `year`, `item`, `score`, `evidence`, `source_url`) and free metadata. Like the statistics readers,
 `read_assessments` never raises on bad content: a file that cannot be parsed, or an entry that is
 not what it should be, stays visible as a row whose `problem` says why, and the schema turns that
-into a blocking finding.
+into a blocking finding. The file is read once (`readers.read_bytes`): its recorded hash is that
+of the bytes parsed (`parse_assessments`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ import pandas as pd
 import pandera.pandas as pa
 import yaml
 
-from wbtip_pipeline.sources.readers import sha256_of
+from wbtip_pipeline.sources.readers import FileBytes, read_bytes
 from wbtip_pipeline.validation import Finding, validate
 from wbtip_pipeline.vocab import FIRST_YEAR, SCORES
 
@@ -59,10 +61,15 @@ def mechanisms_file(sources_dir: Path, jurisdiction: str) -> Path | None:
 
 def load_checklist(path: Path) -> pd.DataFrame:
     """The mechanism checklist: item_id, domain, title, legal_basis, evidence_of_met (text)."""
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    return parse_checklist(read_bytes(path))
+
+
+def parse_checklist(file: FileBytes) -> pd.DataFrame:
+    """`load_checklist` of bytes already read (the caller records `file.sha256`)."""
+    frame = pd.read_csv(io.BytesIO(file.data), dtype=str, keep_default_na=False, encoding="utf-8")
     missing = [c for c in CHECKLIST_COLUMNS if c not in frame.columns]
     if missing:
-        raise ValueError(f"{Path(path).name}: column {', '.join(missing)} is missing")
+        raise ValueError(f"{file.name}: column {', '.join(missing)} is missing")
     frame = frame[CHECKLIST_COLUMNS].apply(lambda s: s.str.strip())
     return frame.astype(object).reset_index(drop=True)
 
@@ -81,6 +88,10 @@ checklist_schema = pa.DataFrameSchema(
 )
 
 
+# the range of the Int64 columns `year` and `score`
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
+
+
 def _whole_number(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
@@ -91,6 +102,11 @@ def _whole_number(value: Any) -> int | None:
     if isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value):
         return int(value)
     return None
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 def _text(value: Any) -> str | None:
@@ -106,10 +122,17 @@ def _entry(entry: Any, where: str, name: str) -> dict[str, Any]:
     problems = [
         f"`{key}` is missing" for key in ("year", "item", "score") if entry.get(key) is None
     ]
-    year, score = _whole_number(entry.get("year")), _whole_number(entry.get("score"))
-    for key, value in (("year", year), ("score", score)):
-        if value is None and entry.get(key) is not None:
-            problems.append(f"{key} {entry[key]!r} is not a whole number")
+
+    def whole(key: str) -> int | None:
+        raw, value = entry.get(key), _whole_number(entry.get(key))
+        if value is None and raw is not None:
+            problems.append(f"{key} {_short(raw)} is not a whole number")
+        elif value is not None and not _INT_MIN <= value <= _INT_MAX:
+            problems.append(f"{key} {_short(raw)} is too large a number")
+            return None  # the column is Int64: reported, not stored
+        return value
+
+    year, score = whole("year"), whole("score")
     return {
         "year": year,
         "item": _text(entry.get("item")),
@@ -131,27 +154,36 @@ def read_assessments(sources_dir: Path, jurisdiction: str) -> pd.DataFrame:
     path = mechanisms_file(sources_dir, jurisdiction)
     if path is None:
         return _typed(pd.DataFrame(columns=ASSESSMENT_COLUMNS))
-    file = {
-        "jurisdiction": jurisdiction,
-        "source_file": path.name,
-        "source_sha256": sha256_of(path),
-    }
+    return parse_assessments(read_bytes(path), jurisdiction)
+
+
+def parse_assessments(file: FileBytes, jurisdiction: str) -> pd.DataFrame:
+    """`read_assessments` of one file's bytes, read once: every row carries their hash.
+    Never raises on bad content."""
+    name = file.name
+    provenance = {"jurisdiction": jurisdiction, "source_file": name, "source_sha256": file.sha256}
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        reason = str(exc).replace("\n", " ")
+        doc = yaml.safe_load(file.data.decode("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
+        reason = _one_line(exc)
         return _typed(
-            pd.DataFrame([file | {"problem": f"{path.name} is not valid YAML: {reason}"}])
+            pd.DataFrame([provenance | {"problem": f"{name} is not valid YAML: {reason}"}])
         )
     if not isinstance(doc, dict) or not isinstance(doc.get("assessments"), list):
-        problem = f"{path.name} has no `assessments` list"
-        return _typed(pd.DataFrame([file | {"problem": problem}]))
+        problem = f"{name} has no `assessments` list"
+        return _typed(pd.DataFrame([provenance | {"problem": problem}]))
     declared = _text(doc.get("jurisdiction"))
     rows = [
-        file | {"declared_jurisdiction": declared} | _entry(entry, f"assessments[{i}]", path.name)
+        provenance | {"declared_jurisdiction": declared} | _entry(entry, f"assessments[{i}]", name)
         for i, entry in enumerate(doc["assessments"])
     ]
-    return _typed(pd.DataFrame(rows, columns=ASSESSMENT_COLUMNS))
+    # object first: inferring float64 for `year` or `score` with gaps would round large numbers
+    return _typed(pd.DataFrame(rows, columns=ASSESSMENT_COLUMNS, dtype=object))
+
+
+def _one_line(exc: Exception, limit: int = 300) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:

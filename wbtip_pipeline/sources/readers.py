@@ -4,6 +4,12 @@ The raw frame keeps every row that was read, with provenance (file, SHA-256, loc
 file). Readers never raise on bad input: what cannot be mapped stays visible in the frame (an
 unmapped label is kept verbatim in its code column; a file that cannot be read at all becomes one
 row whose `problem` says why), and the raw schema turns it into a clear, blocking failure.
+
+Read once: a file's bytes are read a single time (`read_bytes`), and its SHA-256 and its rows
+both come from those bytes, so a file rewritten while the pipeline runs cannot give the hash of
+one version and the figures of another. The layout readers parse bytes (`parse_file`); only
+`read_jurisdiction` touches the disk. An I/O error (a file that vanished, a permission) is
+raised, for the asset's retry policy; every problem of the content becomes a `problem` row.
 """
 
 from __future__ import annotations
@@ -13,7 +19,6 @@ import hashlib
 import io
 import json
 import re
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,14 +58,37 @@ INT_COLUMNS = ["year", "subform", "value_low", "value_high", "file_year"]
 _INT_RE = re.compile(r"[+-]?\d+")
 
 
+# the range of the frame's integer columns (Int64): a larger number is reported, never stored
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
+
+
 class FileProblem(Exception):
     """A whole file cannot be read; the message says why in an analyst's words."""
+
+
+@dataclass(frozen=True)
+class FileBytes:
+    """One file's content as read, once: what is parsed and what is hashed are these bytes."""
+
+    name: str  # the file name, for provenance and messages
+    data: bytes
+    year: int | None = None  # from the file name, for per-year layouts
+    sha256: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sha256", hashlib.sha256(self.data).hexdigest())
+
+
+def read_bytes(path: Path, year: int | None = None) -> FileBytes:
+    """Read a file once; its hash and its rows are then taken from the same bytes."""
+    path = Path(path)
+    return FileBytes(path.name, path.read_bytes(), year)
 
 
 @dataclass
 class SourceFile:
     path: Path
-    sha256: str
+    sha256: str | None  # of the bytes read; None until the file is read (`read_jurisdiction`)
     year: int | None  # from the file name, for per-year layouts
 
 
@@ -71,6 +99,8 @@ class Discovery:
 
 
 def sha256_of(path: Path) -> str:
+    """The hash of a file that is not parsed (change detection); a file that is parsed takes
+    its hash from the bytes read (`read_bytes`)."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -93,7 +123,7 @@ def discover(folder: Path, cfg: SourceConfig) -> Discovery:
             found.skipped[name] = f"does not match the file pattern {cfg.file_pattern!r}"
         else:
             year = int(match.group("year")) if cfg.per_year else None
-            found.files.append(SourceFile(path, sha256_of(path), year))
+            found.files.append(SourceFile(path, None, year))  # hashed when it is read
     return found
 
 
@@ -121,20 +151,24 @@ def parse_count(raw: Any) -> tuple[str, int | None, int | None] | None:
     return text, None, None
 
 
+def _fits(number: int | None) -> bool:
+    return number is None or _INT_MIN <= number <= _INT_MAX
+
+
 def _parse_year(raw: Any) -> int | None:
     if isinstance(raw, int) and not isinstance(raw, bool):
-        return raw
+        return raw if _fits(raw) else None
     text = str(raw).strip() if raw is not None else ""
     if isinstance(raw, float) and raw.is_integer():
-        return int(raw)
+        return int(raw) if _fits(int(raw)) else None
     return int(text) if re.fullmatch(r"\d{4}", text) else None
 
 
 class _Rows:
     """Collects canonical rows for one file."""
 
-    def __init__(self, cfg: SourceConfig, src: SourceFile):
-        self.cfg, self.src = cfg, src
+    def __init__(self, cfg: SourceConfig, file: FileBytes):
+        self.cfg, self.file = cfg, file
         self.rows: list[dict[str, Any]] = []
 
     def add(
@@ -170,12 +204,19 @@ class _Rows:
         else:
             cat = m("category", cat_text)
         year_value = _parse_year(year)
-        problem = None
+        text, low, high = parsed
+        problems = []
         if year_value is None:
-            problem = (
+            problems.append(
                 f"year {_quote(year)} in column {cfg.column_name('year')}, {where} of "
-                f"{self.src.path.name} is not a four-digit year"
+                f"{self.file.name} is not a four-digit year"
             )
+        if not (_fits(low) and _fits(high)):
+            problems.append(
+                f"value {_quote(_short(text))} in column {value_column}, {where} of "
+                f"{self.file.name} is too large a number to be a count"
+            )
+            low = high = None
         self.rows.append(
             {
                 "jurisdiction": cfg.jurisdiction,
@@ -186,15 +227,15 @@ class _Rows:
                 "sex": m("sex", _clean(sex)),
                 "age": m("age", _clean(age)),
                 "subform": _parse_year_free_int(subform),
-                "value_text": parsed[0],
-                "value_low": parsed[1],
-                "value_high": parsed[2],
+                "value_text": text,
+                "value_low": low,
+                "value_high": high,
                 "value_column": value_column,
-                "file_year": self.src.year,
-                "source_file": self.src.path.name,
-                "source_sha256": self.src.sha256,
+                "file_year": self.file.year,
+                "source_file": self.file.name,
+                "source_sha256": self.file.sha256,
                 "source_row": where,
-                "problem": problem,
+                "problem": "; ".join(problems) or None,
             }
         )
 
@@ -203,9 +244,10 @@ def _parse_year_free_int(raw: Any) -> int | None:
     if raw is None or raw == "":
         return None
     try:
-        return int(float(raw))
-    except (TypeError, ValueError):
+        number = int(float(raw))
+    except (TypeError, ValueError, OverflowError):  # OverflowError: `inf`
         return None
+    return number if _fits(number) else None
 
 
 def _clean(text: Any) -> str:
@@ -216,27 +258,47 @@ def _quote(value: Any) -> str:
     return "''" if value is None else repr(str(value))
 
 
-def _decode(src: SourceFile, encoding: str) -> str:
-    data = src.path.read_bytes()
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def _decode(file: FileBytes, encoding: str) -> str:
+    data = file.data
     if not data.strip():
-        raise FileProblem(f"{src.path.name} is empty")
+        raise FileProblem(f"{file.name} is empty")
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise FileProblem(
-            f"{src.path.name} cannot be read as {encoding} (byte 0x{data[exc.start]:02x} on "
+            f"{file.name} cannot be read as {encoding} (byte 0x{data[exc.start]:02x} on "
             f"line {line}): the file was probably saved in another encoding"
         ) from exc
 
 
-def _csv_records(cfg: SourceConfig, src: SourceFile) -> Iterator[tuple[int, dict[str, str]]]:
+def _csv_lines(file: FileBytes, text: str, delimiter: str) -> list[list[str]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    lines: list[list[str]] = []
+    start = 1  # the line the record being read starts on
+    try:
+        for cells in reader:
+            lines.append(cells)
+            start = reader.line_num + 1
+    except csv.Error as exc:  # e.g. an unclosed quote makes one field of the rest of the file
+        raise FileProblem(
+            f"{file.name}: the text from line {start} cannot be split into fields ({exc}); "
+            'is a quote (") unclosed?'
+        ) from exc
+    return lines
+
+
+def _csv_records(cfg: SourceConfig, file: FileBytes) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, {header: cell}) for each data line of a delimited file."""
-    text = _decode(src, cfg.encoding)
-    lines = list(csv.reader(io.StringIO(text, newline=""), delimiter=cfg.delimiter))
+    text = _decode(file, cfg.encoding)
+    lines = _csv_lines(file, text, cfg.delimiter)
     offset = cfg.header_offset
     if len(lines) <= offset:
-        raise FileProblem(f"{src.path.name} has no header line")
+        raise FileProblem(f"{file.name} has no header line")
     header = [h.strip().lstrip("\ufeff") for h in lines[offset]]
     expected = [*cfg.columns.values(), *cfg.sex_columns]
     missing = [c for c in expected if c not in header]
@@ -248,7 +310,7 @@ def _csv_records(cfg: SourceConfig, src: SourceFile) -> Iterator[tuple[int, dict
             else ""
         )
         raise FileProblem(
-            f"{src.path.name}: column {', '.join(map(repr, missing))} is missing "
+            f"{file.name}: column {', '.join(map(repr, missing))} is missing "
             f"(the header line has {', '.join(map(repr, header))}){hint}"
         )
     data_lines = 0
@@ -257,18 +319,18 @@ def _csv_records(cfg: SourceConfig, src: SourceFile) -> Iterator[tuple[int, dict
             continue
         if len(cells) != len(header):
             raise FileProblem(
-                f"{src.path.name}: row {number} has {len(cells)} fields where the header has "
+                f"{file.name}: row {number} has {len(cells)} fields where the header has "
                 f"{len(header)} (a truncated line or a stray delimiter)"
             )
         data_lines += 1
         yield number, dict(zip(header, cells, strict=True))
     if data_lines == 0:
-        raise FileProblem(f"{src.path.name} has a header but no data rows")
+        raise FileProblem(f"{file.name} has a header but no data rows")
 
 
-def read_long_csv(cfg: SourceConfig, src: SourceFile, out: _Rows) -> None:
+def read_long_csv(cfg: SourceConfig, file: FileBytes, out: _Rows) -> None:
     c = cfg.columns
-    for number, rec in _csv_records(cfg, src):
+    for number, rec in _csv_records(cfg, file):
         out.add(
             f"row {number}",
             value=rec[c["value"]],
@@ -283,9 +345,9 @@ def read_long_csv(cfg: SourceConfig, src: SourceFile, out: _Rows) -> None:
         )
 
 
-def read_sex_columns_csv(cfg: SourceConfig, src: SourceFile, out: _Rows) -> None:
+def read_sex_columns_csv(cfg: SourceConfig, file: FileBytes, out: _Rows) -> None:
     c = cfg.columns
-    for number, rec in _csv_records(cfg, src):
+    for number, rec in _csv_records(cfg, file):
         for column, sex in cfg.sex_columns.items():
             out.add(
                 f"row {number}",
@@ -302,16 +364,17 @@ def read_sex_columns_csv(cfg: SourceConfig, src: SourceFile, out: _Rows) -> None
             )
 
 
-def read_year_columns_workbook(cfg: SourceConfig, src: SourceFile, out: _Rows) -> None:
+def read_year_columns_workbook(cfg: SourceConfig, file: FileBytes, out: _Rows) -> None:
     import openpyxl
 
-    name = src.path.name
+    name = file.name
     try:
-        workbook = openpyxl.load_workbook(src.path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        workbook = openpyxl.load_workbook(io.BytesIO(file.data), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl fails on damaged bytes in many ways
+        # (BadZipFile, zlib.error, XML ParseError, KeyError, EOFError, ...): all mean the same
         raise FileProblem(
-            f"{name} cannot be opened as an Excel workbook ({type(exc).__name__}: {exc}); "
-            "it may be truncated or not an .xlsx file"
+            f"{name} cannot be opened as an Excel workbook ({type(exc).__name__}: "
+            f"{_short(str(exc), 200)}); it may be truncated or not an .xlsx file"
         ) from exc
     try:
         sheets = workbook.sheetnames
@@ -326,7 +389,15 @@ def read_year_columns_workbook(cfg: SourceConfig, src: SourceFile, out: _Rows) -
                 + " (was a sheet renamed?)"
             )
         for sheet, indicator in cfg.sheets.items():
-            _read_sheet(cfg, name, workbook[sheet], sheet, indicator, out)
+            try:
+                _read_sheet(cfg, name, workbook[sheet], sheet, indicator, out)
+            except FileProblem:
+                raise
+            except Exception as exc:  # noqa: BLE001 - read-only sheets parse as they are read
+                raise FileProblem(
+                    f"{name}: sheet {sheet!r} cannot be read ({type(exc).__name__}: "
+                    f"{_short(str(exc), 200)}); the workbook may be damaged"
+                ) from exc
     finally:
         workbook.close()
 
@@ -374,9 +445,9 @@ _ALL_CODED = ("indicator", "dimension", "category", "sex", "age")
 _JSON_META = {"jurisdiction", "reporting_year", "unit", "source", "note"}
 
 
-def read_nested_json(cfg: SourceConfig, src: SourceFile, out: _Rows) -> None:
-    name = src.path.name
-    text = _decode(src, cfg.encoding)
+def read_nested_json(cfg: SourceConfig, file: FileBytes, out: _Rows) -> None:
+    name = file.name
+    text = _decode(file, cfg.encoding)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -384,6 +455,8 @@ def read_nested_json(cfg: SourceConfig, src: SourceFile, out: _Rows) -> None:
             f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
             "it may be truncated"
         ) from exc
+    except (ValueError, RecursionError) as exc:  # a number of 4,300+ digits; absurd nesting
+        raise FileProblem(f"{name} is not valid JSON ({_short(str(exc), 200)})") from exc
     if not isinstance(doc, dict) or cfg.year_key not in doc:
         raise FileProblem(f"{name}: the key {cfg.year_key!r} is missing")
     year = doc[cfg.year_key]
@@ -443,10 +516,10 @@ def _read_json_block(cfg, key: str, indicator: str, block: dict, year: Any, out:
             for country, n in content.items():
                 add(f"{where}.{country}", n, dimension="repatriation", category=country.strip())
         else:
-            raise FileProblem(f"{out.src.path.name}: unknown or malformed block {where!r}")
+            raise FileProblem(f"{out.file.name}: unknown or malformed block {where!r}")
 
 
-READERS: dict[str, Callable[[SourceConfig, SourceFile, _Rows], None]] = {
+READERS: dict[str, Callable[[SourceConfig, FileBytes, _Rows], None]] = {
     "long_csv": read_long_csv,
     "sex_columns_csv": read_sex_columns_csv,
     "year_columns_workbook": read_year_columns_workbook,
@@ -458,6 +531,13 @@ def empty_raw_frame() -> pd.DataFrame:
     return _typed(pd.DataFrame({c: [] for c in RAW_COLUMNS}))
 
 
+def raw_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The canonical raw frame (`RAW_COLUMNS`, typed) of rows of `parse_file`."""
+    # object first: inferring float64 for an integer column with gaps would round numbers
+    # above 2**53 (and push one near 2**63 out of the Int64 range)
+    return _typed(pd.DataFrame(rows, dtype=object))
+
+
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.reindex(columns=RAW_COLUMNS)
     for col in RAW_COLUMNS:
@@ -465,18 +545,19 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def read_file(cfg: SourceConfig, src: SourceFile) -> list[dict[str, Any]]:
-    """The canonical rows of one file; a file-level problem becomes a single `problem` row."""
-    out = _Rows(cfg, src)
+def parse_file(cfg: SourceConfig, file: FileBytes) -> list[dict[str, Any]]:
+    """The canonical rows of one file's bytes, each with the hash of those bytes; a file-level
+    problem becomes a single `problem` row. Never raises on bad content."""
+    out = _Rows(cfg, file)
     try:
-        READERS[cfg.layout](cfg, src, out)
+        READERS[cfg.layout](cfg, file, out)
     except FileProblem as exc:
         return [
             {
                 "jurisdiction": cfg.jurisdiction,
-                "file_year": src.year,
-                "source_file": src.path.name,
-                "source_sha256": src.sha256,
+                "file_year": file.year,
+                "source_file": file.name,
+                "source_sha256": file.sha256,
                 "problem": str(exc),
             }
         ]
@@ -484,11 +565,17 @@ def read_file(cfg: SourceConfig, src: SourceFile) -> list[dict[str, Any]]:
 
 
 def read_jurisdiction(folder: Path, cfg: SourceConfig) -> tuple[pd.DataFrame, Discovery]:
-    """The canonical raw frame of one jurisdiction's folder, and what was read or skipped."""
+    """The canonical raw frame of one jurisdiction's folder, and what was read or skipped.
+
+    Each file is read once; the returned `Discovery` carries, per file, the hash of the bytes
+    its rows were parsed from (the hash to record as the file's provenance).
+    """
     found = discover(folder, cfg)
     rows: list[dict[str, Any]] = []
     for src in found.files:
-        rows.extend(read_file(cfg, src))
+        file = read_bytes(src.path, src.year)
+        src.sha256 = file.sha256
+        rows.extend(parse_file(cfg, file))
     if not found.files:
         rows.append(
             {
@@ -497,4 +584,4 @@ def read_jurisdiction(folder: Path, cfg: SourceConfig) -> tuple[pd.DataFrame, Di
                 "problem": f"no file in {folder.name}/ matches the pattern {cfg.file_pattern!r}",
             }
         )
-    return _typed(pd.DataFrame(rows)), found
+    return raw_frame(rows), found
