@@ -8,6 +8,16 @@ Two runs, so that a jurisdiction blocked by its checks does not hold back the ot
 source layer first (each jurisdiction alone), then everything downstream, which keeps the last
 good rows of any blocked jurisdiction. Both runs appear in the Dagster UI of the same
 `DAGSTER_HOME`. Exit status 0 when every asset materialised and every blocking check passed.
+
+Operations (issue 16): the command holds the output folder's lock (`runlock.py`) from before it
+looks at the instance until its summary, so a second `wbtip run` on the same output waits for it
+and then finds what is left to do (`--no-wait`: refuse at once, exit status 75, naming the
+holder); runs the daemon launches take the same lock (`resources.py`). It first reports failed
+the runs whose process is gone (`sensors.fail_abandoned_runs`: a killed `wbtip run` leaves its
+run STARTED otherwise) and removes the temporary files a killed writer left. It checks that the
+folders it reads exist before it writes anything. The summary gives the root cause of each
+failed step (the exception under Dagster's wrapper, with its path) and lists the country labels
+that could not be mapped, with file and row.
 """
 
 from __future__ import annotations
@@ -17,12 +27,31 @@ import hashlib
 import os
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wbtip_pipeline.settings import ENV_OUTPUT, ENV_SOURCES
+from wbtip_pipeline.runlock import (
+    EXIT_BUSY,
+    OutputBusy,
+    describe_holder,
+    hold_output,
+    lock_path,
+)
+from wbtip_pipeline.settings import (
+    DEFAULT_DAGSTER_HOME,
+    ENV_FEEDBACK,
+    ENV_OUTPUT,
+    ENV_REFERENCE,
+    ENV_SOURCES,
+    Settings,
+    default_path,
+)
 
-DEFAULT_DAGSTER_HOME = ".dagster_home"
+# data-quality checks whose warnings are about labels of the source files (file and row given)
+LABEL_CHECKS = ("unmapped_country",)
+# temporary files of the atomic writers (`warehouse._write_atomic`): left only by a killed writer
+LEFTOVER_GLOB = ".*.tmp"
 # names the Dagster instance whose records describe the outputs of this folder, and the
 # warehouse they went to: an output folder made with another instance or warehouse (or none yet)
 # is brought up to date by materialising everything
@@ -37,6 +66,8 @@ class RunReport:
     up_to_date: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    label_warnings: list[str] = field(default_factory=list)
+    abandoned: list[str] = field(default_factory=list)  # runs of killed processes, marked failed
     run_ids: list[str] = field(default_factory=list)
 
     @property
@@ -44,8 +75,14 @@ class RunReport:
         return not self.failures
 
 
+class CannotRun(Exception):
+    """Something the pipeline needs is missing; found before anything was written."""
+
+
 def _collect(result, report: RunReport) -> None:
     import dagster as dg
+
+    from wbtip_pipeline.sensors import root_cause, step_failure_cause
 
     report.run_ids.append(result.run_id)
     for event in result.get_asset_materialization_events():
@@ -64,11 +101,47 @@ def _collect(result, report: RunReport) -> None:
         head = f"{evaluation.asset_key.to_user_string()} / {evaluation.check_name}"
         target.append(head + "".join(f"\n    - {line}" for line in lines[:20]))
     for event in result.get_step_failure_events():
-        error = event.step_failure_data.error
-        message = error.message.strip() if error else "unknown error"
-        report.failures.append(f"step {event.step_key} failed: {message}")
+        report.failures.append(
+            f"step {event.step_key} failed: {step_failure_cause(event.step_failure_data)}"
+        )
     if not result.success and not report.failures:
-        report.failures.append(f"run {result.run_id} failed")
+        failure = result.get_run_failure_event()
+        error = getattr(failure.event_specific_data, "error", None) if failure else None
+        cause = f": {root_cause(error)}" if error is not None else ""
+        report.failures.append(f"run {result.run_id} failed{cause}")
+
+
+def _label_warnings(settings: Settings) -> list[str]:
+    """The label warnings of the published `data_quality_issues` (each names file and row)."""
+    from wbtip_pipeline.warehouse import Warehouse
+
+    warehouse = Warehouse(settings.warehouse_url, schema=settings.warehouse_schema)
+    try:
+        issues = warehouse.read("data_quality_issues")
+    finally:
+        warehouse.dispose()
+    if issues is None or issues.empty:
+        return []
+    labels = issues[issues["check_name"].isin(LABEL_CHECKS)]
+    return [
+        f"{row.check_name}: {row.jurisdiction}: {row.message}"
+        for row in labels.itertuples(index=False)
+    ]
+
+
+def _remove_leftovers(output: Path) -> int:
+    """Delete the temporary files of writers that were killed (run under the output's lock)."""
+    removed = 0
+    for path in output.rglob(LEFTOVER_GLOB):
+        if path.is_file():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def dagster_home() -> Path:
+    value = os.environ.get("DAGSTER_HOME")
+    return Path(value).resolve() if value else default_path(DEFAULT_DAGSTER_HOME)
 
 
 def run_pipeline(
@@ -78,14 +151,52 @@ def run_pipeline(
     quiet: bool = False,
     log_level: str = "WARNING",
     full: bool = False,
+    reference: str | None = None,
+    feedback: str | None = None,
+    wait: bool = True,
 ) -> RunReport:
     """Bring everything up to date (`full`: materialise everything); the same as `wbtip run`,
-    for tests and benchmarks."""
-    if sources:
-        os.environ[ENV_SOURCES] = str(Path(sources).resolve())
-    if output:
-        os.environ[ENV_OUTPUT] = str(Path(output).resolve())
-    home = Path(os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME).resolve()
+    for tests and benchmarks. Raises `CannotRun` when an input folder is missing and
+    `runlock.OutputBusy` when another process writes the output and `wait` is False."""
+    for env, value in (
+        (ENV_SOURCES, sources),
+        (ENV_OUTPUT, output),
+        (ENV_REFERENCE, reference),
+        (ENV_FEEDBACK, feedback),
+    ):
+        if value:
+            os.environ[env] = str(Path(value).resolve())
+    settings = Settings.from_env()
+    missing = settings.missing_inputs()
+    if missing:
+        raise CannotRun("; ".join(missing))
+    try:  # the lock file is the first thing written: an unwritable output stops here
+        lock_file = lock_path(settings.output_dir)
+        lock_file.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644))
+    except OSError as exc:
+        raise CannotRun(
+            f"the output folder {settings.output_dir} cannot be written ({exc})"
+        ) from exc
+    say = (lambda *_: None) if quiet else (lambda msg: print(msg, flush=True))
+
+    def waiting(holder) -> None:
+        say(
+            f"wbtip: waiting for {settings.output_dir}: in use by {describe_holder(holder)} "
+            "(--no-wait refuses instead)"
+        )
+
+    with hold_output(settings.output_dir, command="wbtip run", wait=wait, on_wait=waiting) as lock:
+        if lock.stale is not None:
+            say(
+                f"wbtip: the last writer of {settings.output_dir}, {lock.stale.describe()}, "
+                "ended without finishing (killed or crashed)"
+            )
+        return _run_locked(settings, lock, say, log_level=log_level, full=full)
+
+
+def _run_locked(settings: Settings, lock, say, *, log_level: str, full: bool) -> RunReport:
+    home = dagster_home()
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
         # a local instance: SQLite storage in DAGSTER_HOME, no usage statistics sent
@@ -97,20 +208,26 @@ def run_pipeline(
     from wbtip_pipeline.assets import SOURCES
     from wbtip_pipeline.assets.versions import stale_assets
     from wbtip_pipeline.definitions import build_definitions
-    from wbtip_pipeline.settings import Settings
+    from wbtip_pipeline.resources import STAGE_TAG, process_tags
+    from wbtip_pipeline.sensors import fail_abandoned_runs
 
-    settings = Settings.from_env()
     defs = build_definitions(settings)
     job = defs.resolve_implicit_global_asset_job_def()
     graph = defs.resolve_asset_graph()
     every = set(graph.get_all_asset_keys())
     report = RunReport()
-    say = (lambda *_: None) if quiet else (lambda msg: print(msg, flush=True))
-    marker = Path(settings.output_dir) / INSTANCE_MARKER
+    output = Path(settings.output_dir)
+    marker = output / INSTANCE_MARKER
     # the instance and the warehouse (hashed: its URL may hold a password)
     stamp = f"{home}\n{hashlib.sha256(f'{settings.warehouse_url} {settings.warehouse_schema}'.encode()).hexdigest()}\n"
     same_instance = marker.exists() and marker.read_text(encoding="utf-8") == stamp
     with dg.DagsterInstance.get() as instance:
+        report.abandoned = fail_abandoned_runs(instance, by=f"wbtip run (pid {os.getpid()})")
+        for line in report.abandoned:
+            say(f"wbtip: {line}")
+        removed = _remove_leftovers(output)
+        if removed:
+            say(f"wbtip: removed {removed} temporary files left by a killed writer")
         todo = (
             every if (full or not same_instance) else set(stale_assets(instance, graph, settings))
         )
@@ -125,10 +242,14 @@ def run_pipeline(
                 continue
             started = time.perf_counter()
             say(f"wbtip: materialising {len(keys)} {label} assets ...")
+            run_id = str(uuid.uuid4())
+            lock.record(run_id)
             result = job.execute_in_process(
                 instance=instance,
                 asset_selection=sorted(keys),
                 raise_on_error=False,
+                run_id=run_id,
+                tags={**process_tags(), STAGE_TAG: label},
                 run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
             )
             before = len(report.failures)
@@ -137,16 +258,34 @@ def run_pipeline(
             say(
                 f"wbtip: {label} run {result.run_id[:8]} finished {status} in {time.perf_counter() - started:.1f}s"
             )
+        if "data_quality_issues" in report.materialised:
+            report.label_warnings = _label_warnings(settings)
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(stamp, encoding="utf-8")
     return report
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" + ("" if n == 1 else "s")
 
 
 def _print_summary(report: RunReport, output: str) -> None:
     if report.materialised or report.failures:
         kept = f", {len(report.up_to_date)} up to date" if report.up_to_date else ""
         print(f"wbtip: {len(report.materialised)} assets materialised{kept}; outputs in {output}")
+    counts = []
+    if report.warnings or report.label_warnings:
+        labels = f" ({len(report.label_warnings)} about labels)" if report.label_warnings else ""
+        counts.append(_count(len(report.warnings) + len(report.label_warnings), "warning") + labels)
+    if report.failures:
+        counts.append(_count(len(report.failures), "failure"))
+    if report.abandoned:
+        counts.append(_count(len(report.abandoned), "abandoned run") + " marked failed")
+    if counts:
+        print(f"wbtip: {', '.join(counts)}")
     for warning in report.warnings:
+        print(f"warning: {warning}")
+    for warning in report.label_warnings:
         print(f"warning: {warning}")
     for failure in report.failures:
         print(f"FAILED: {failure}", file=sys.stderr)
@@ -157,9 +296,20 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="bring the pipeline up to date (only what changed)")
     run.add_argument("--sources", help=f"source folder (env {ENV_SOURCES}; default data/sources)")
+    run.add_argument(
+        "--reference", help=f"reference data folder (env {ENV_REFERENCE}; default data/reference)"
+    )
+    run.add_argument(
+        "--feedback", help=f"workshop feedback forms (env {ENV_FEEDBACK}; default data/feedback)"
+    )
     run.add_argument("--output", help=f"output folder (env {ENV_OUTPUT}; default output/)")
     run.add_argument("--verbose", action="store_true", help="show Dagster's own log lines")
     run.add_argument("--full", action="store_true", help="materialise every asset, changed or not")
+    run.add_argument(
+        "--no-wait",
+        action="store_true",
+        help=f"if another run writes the output folder, exit at once (status {EXIT_BUSY}) instead of waiting",
+    )
     sub.add_parser(
         "dictionary", help="print the data dictionary (markdown) of every published table"
     )
@@ -170,14 +320,26 @@ def main(argv: list[str] | None = None) -> int:
 
         print(render_dictionary(table_schemas()), end="")
         return 0
-    report = run_pipeline(
-        args.sources,
-        args.output,
-        log_level="DEBUG" if args.verbose else "WARNING",
-        full=args.full,
-    )
-    from wbtip_pipeline.settings import Settings
-
+    try:
+        report = run_pipeline(
+            args.sources,
+            args.output,
+            reference=args.reference,
+            feedback=args.feedback,
+            log_level="DEBUG" if args.verbose else "WARNING",
+            full=args.full,
+            wait=not args.no_wait,
+        )
+    except CannotRun as problem:
+        print(f"wbtip: cannot run: {problem}; nothing was written", file=sys.stderr)
+        return 2
+    except OutputBusy as busy:
+        print(
+            f"wbtip: {busy.output} is in use by {describe_holder(busy.holder)}; "
+            "not waiting (--no-wait): nothing was done",
+            file=sys.stderr,
+        )
+        return EXIT_BUSY
     _print_summary(report, Settings.from_env().output_dir)
     return 0 if report.ok else 1
 

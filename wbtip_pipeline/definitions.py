@@ -27,6 +27,7 @@ from wbtip_pipeline.assets.workshop import workshop_feedback, workshop_feedback_
 from wbtip_pipeline.resources import PipelinePaths, WarehouseResource
 from wbtip_pipeline.sensors import (
     ENV_AUTOMATION_INTERVAL,
+    build_abandoned_runs_sensor,
     build_failure_sensor,
     build_sources_sensor,
     interval,
@@ -88,6 +89,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         sensors=[
             build_sources_sensor(settings.sources_dir, settings.feedback_dir),
             build_failure_sensor(settings.output_dir),
+            build_abandoned_runs_sensor(),
             dg.AutomationConditionSensorDefinition(
                 "follow_inputs",
                 target=dg.AssetSelection.all(),
@@ -109,6 +111,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
                 url=settings.warehouse_url,
                 tables_dir=str(output / "tables"),
                 db_schema=settings.warehouse_schema,
+                output_dir=settings.output_dir,
             ),
             # intermediate frames live next to the outputs they belong to
             "io_manager": dg.FilesystemIOManager(base_dir=str(output / ".storage")),

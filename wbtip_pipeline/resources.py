@@ -1,10 +1,50 @@
-"""Dagster resources: the folders the pipeline reads and writes, and the warehouse."""
+"""Dagster resources: the folders the pipeline reads and writes, and the warehouse.
 
+Both hold the output folder's lock (`runlock.py`) while a run has them open, which is the whole
+run with the in-process executor: every asset writes through one of them, so a run launched by
+the daemon, a sensor, a schedule or the UI waits for `wbtip run` (and for any other run) on the
+same output folder, and they for it. A run executed inside `wbtip run` takes the lock its command
+already holds. The run is tagged with the pid and host of its process, which is how the next
+`wbtip run` tells a run whose process was killed (`sensors.fail_abandoned_runs`).
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 
+from wbtip_pipeline.runlock import Holder, describe_holder, hold_output
 from wbtip_pipeline.warehouse import Warehouse
+
+# run tags: the process that executes the run, to tell whether it still exists; which of the two
+# runs of `wbtip run` it is
+PID_TAG, PID_START_TAG, HOST_TAG = "wbtip/pid", "wbtip/pid_start", "wbtip/host"
+STAGE_TAG = "wbtip/stage"
+
+
+def process_tags() -> dict[str, str]:
+    me = Holder.me("")
+    return {PID_TAG: str(me.pid), PID_START_TAG: me.pid_start or "", HOST_TAG: me.host}
+
+
+@contextmanager
+def output_lock(context: dg.InitResourceContext, output_dir: str | None) -> Iterator[None]:
+    """Hold `output_dir`'s lock while the run has this resource open (nothing without a run)."""
+    run = context.dagster_run
+    if not output_dir or run is None or context.instance is None:
+        yield
+        return
+    if PID_TAG not in run.tags:
+        context.instance.add_run_tags(run.run_id, process_tags())
+
+    def waiting(holder) -> None:
+        context.log.warning(
+            f"waiting for the output folder {output_dir}: in use by {describe_holder(holder)}"
+        )
+
+    with hold_output(output_dir, command="Dagster run", run_id=run.run_id, on_wait=waiting):
+        yield
 
 
 class PipelinePaths(dg.ConfigurableResource):
@@ -25,6 +65,11 @@ class PipelinePaths(dg.ConfigurableResource):
     def output(self) -> Path:
         return Path(self.output_dir)
 
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator["PipelinePaths"]:
+        with output_lock(context, self.output_dir):
+            yield self
+
 
 class WarehouseResource(dg.ConfigurableResource):
     """The one way output tables are written: a database (SQLAlchemy URL) plus CSV copies."""
@@ -32,6 +77,13 @@ class WarehouseResource(dg.ConfigurableResource):
     url: str
     tables_dir: str
     db_schema: str | None = None
+    # the output folder whose lock a run holds while it publishes (none: no lock, for tests)
+    output_dir: str | None = None
 
     def get(self) -> Warehouse:
         return Warehouse(self.url, tables_dir=self.tables_dir, schema=self.db_schema)
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator["WarehouseResource"]:
+        with output_lock(context, self.output_dir):
+            yield self

@@ -1,8 +1,10 @@
-"""Operations: a sensor on the sources folder, the monthly refresh and the run-failure summary."""
+"""Operations: a sensor on the sources folder, the monthly refresh, the run-failure summary
+(with the root cause of each failed step) and the runs whose process is gone."""
 
 import json
 import os
 import re
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +13,8 @@ import dagster as dg
 from wbtip_pipeline.assets.reference import assessment_asset_name
 from wbtip_pipeline.assets.sources import CONFIGS, raw_asset_name
 from wbtip_pipeline.assets.workshop import FEEDBACK_ASSET
+from wbtip_pipeline.resources import HOST_TAG, PID_START_TAG, PID_TAG, STAGE_TAG
+from wbtip_pipeline.runlock import process_gone
 from wbtip_pipeline.sources.config import SourceConfig
 from wbtip_pipeline.sources.feedback import feedback_files
 from wbtip_pipeline.sources.readers import sha256_of
@@ -223,10 +227,70 @@ def failure_summary(instance: dg.DagsterInstance, run: dg.DagsterRun) -> str:
         if len(detail) > 10:
             lines.append(f"  - ... and {len(detail) - 10} more")
     for record in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
-        error = record.dagster_event.event_specific_data.error
-        first = error.message.strip().splitlines()[0] if error else "unknown error"
-        lines.append(f"- step `{record.dagster_event.step_key}`: {first}")
+        cause = step_failure_cause(record.dagster_event.event_specific_data)
+        lines.append(f"- step `{record.dagster_event.step_key}`: {cause}")
     return "\n".join(lines) + "\n"
+
+
+# Dagster wraps the exception of a step in its own ("Error occurred while executing op ..."); the
+# operator needs the exception underneath (its message names the path, the table, the lock).
+_WRAPPERS = re.compile(r"^(dagster\._core\.errors\.)?Dagster\w*Error$")
+
+
+def _chain(error) -> list:
+    """A SerializableErrorInfo and the causes under it, outermost first."""
+    chain = []
+    while error is not None and len(chain) < 10:
+        chain.append(error)
+        error = error.cause or error.context
+    return chain
+
+
+_PACKAGE_DIR = str(Path(__file__).resolve().parent) + os.sep
+
+
+def _where(error) -> str:
+    """`file:line in function` of the innermost frame of an error's stack in this package (else
+    the innermost frame): the line of the pipeline that the failure went through last."""
+    frames = [
+        found
+        for frame in error.stack or []
+        if (found := re.search(r'File "([^"]+)", line (\d+), in (\S+)', frame))
+    ]
+    ours = [f for f in frames if f[1].startswith(_PACKAGE_DIR)]
+    if not (ours or frames):
+        return ""
+    found = (ours or frames)[-1]
+    return f"{found[1]}:{found[2]} in {found[3]}"
+
+
+def _text(error) -> str:
+    message = " ".join(line.strip() for line in error.message.strip().splitlines() if line.strip())
+    # "dagster._core.definitions.events.Failure: x" -> "Failure: x"
+    head, sep, rest = message.partition(": ")
+    if sep and "." in head and " " not in head:
+        message = f"{head.rsplit('.', 1)[-1]}: {rest}"
+    return message[:500]
+
+
+def root_cause(error) -> str:
+    """The user's exception behind a Dagster error: its class and message, the exceptions it was
+    raised from, and where the innermost one was raised."""
+    if error is None:
+        return "unknown error"
+    chain = [e for e in _chain(error) if not _WRAPPERS.match(e.cls_name or "")] or [error]
+    text = _text(chain[0]) + "".join(f" (caused by {_text(e)})" for e in chain[1:])
+    where = _where(chain[-1])
+    return f"{text} [at {where}]" if where else text
+
+
+def step_failure_cause(data) -> str:
+    """What a STEP_FAILURE event says went wrong, in one line: a `dg.Failure`'s description, else
+    the root cause of the exception."""
+    failure = getattr(data, "user_failure_data", None)
+    if failure is not None and failure.description:
+        return failure.description
+    return root_cause(getattr(data, "error", None))
 
 
 def build_failure_sensor(output_dir: str) -> dg.SensorDefinition:
@@ -244,3 +308,73 @@ def build_failure_sensor(output_dir: str) -> dg.SensorDefinition:
         context.log.error(text)
 
     return run_failure_summary
+
+
+# ---------------------------------------------------------------------------------------------
+# Runs whose process is gone
+#
+# A run killed with SIGKILL (or by the OOM killer, or a reboot) never writes its end: the instance
+# keeps it STARTED for ever. Dagster's run monitoring does not help here: the daemon's monitor asks
+# the run launcher whether a run's worker is alive, which the DefaultRunLauncher cannot answer (it
+# only times out runs stuck in STARTING), and runs executed in process by `wbtip run` have no
+# launcher at all. Every run of this pipeline records its pid and host as tags instead (given by
+# `wbtip run`, or added by the resources when the daemon launched it); a run of this host whose
+# process is gone, or was replaced by another under the same pid, is reported failed: by the next
+# `wbtip run`, and, while the daemon runs, by the `abandoned_runs` sensor within a minute.
+# ---------------------------------------------------------------------------------------------
+
+ALIVE_STATUSES = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
+
+
+def abandoned_runs(instance: dg.DagsterInstance) -> list[dg.DagsterRun]:
+    """Runs STARTING or STARTED on this host whose recorded process no longer exists."""
+    host = socket.gethostname()
+    found = []
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=ALIVE_STATUSES)):
+        pid = run.tags.get(PID_TAG, "")
+        if run.tags.get(HOST_TAG) != host or not pid.isdigit():
+            continue  # another host's run, or one that never said which process runs it
+        if process_gone(int(pid), run.tags.get(PID_START_TAG) or None):
+            found.append(run)
+    return found
+
+
+def fail_abandoned_runs(instance: dg.DagsterInstance, by: str) -> list[str]:
+    """Report every abandoned run failed, with a message in its event log; returns one line per
+    run for the operator."""
+    lines = []
+    for run in abandoned_runs(instance):
+        pid, host = run.tags[PID_TAG], run.tags[HOST_TAG]
+        instance.report_run_failed(
+            run,
+            message=(
+                f"Marked failed by {by}: the process of this run (pid {pid} on {host}) is gone; "
+                "it was killed or crashed before the run finished. What it did not materialise "
+                "is materialised by the next run."
+            ),
+        )
+        what = f"wbtip run, {run.tags[STAGE_TAG]}" if STAGE_TAG in run.tags else run.job_name
+        lines.append(
+            f"run {run.run_id[:8]} ({what}) was left {run.status.value}: "
+            f"its process (pid {pid} on {host}) is gone; marked failed"
+        )
+    return lines
+
+
+ABANDONED_INTERVAL = 60
+
+
+def build_abandoned_runs_sensor() -> dg.SensorDefinition:
+    @dg.sensor(
+        name="abandoned_runs",
+        description="Marks failed the runs left STARTED by a process that was killed or crashed (no run stays STARTED for ever).",
+        minimum_interval_seconds=ABANDONED_INTERVAL,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+    )
+    def abandoned_runs_sensor(context: dg.SensorEvaluationContext):
+        lines = fail_abandoned_runs(context.instance, by="the abandoned_runs sensor")
+        for line in lines:
+            context.log.warning(line)
+        return dg.SkipReason("; ".join(lines) or "every started run has its process")
+
+    return abandoned_runs_sensor

@@ -1,6 +1,11 @@
 """Where the pipeline reads and writes, from the environment, with defaults that run locally.
 
 Every setting has one environment variable and one default; nothing else reads the environment.
+The defaults are folders of the project checkout that holds the package (`data/sources`,
+`output`, ...), whatever the working directory, so `wbtip run` started anywhere does what
+`make run` does; a relative path given in a variable or on the command line is relative to the
+working directory, as usual. Installed without its checkout, the defaults are relative to the
+working directory. Configs and rules always come with the package (`region.py`, `rules/`).
 """
 
 from __future__ import annotations
@@ -21,11 +26,28 @@ DEFAULT_SOURCES = "data/sources"
 DEFAULT_OUTPUT = "output"
 DEFAULT_REFERENCE = "data/reference"
 DEFAULT_FEEDBACK = "data/feedback"
+DEFAULT_DAGSTER_HOME = ".dagster_home"
+
+
+def project_dir() -> Path | None:
+    """The checkout holding the package (its pyproject.toml beside it), None when installed."""
+    root = Path(__file__).resolve().parents[1]
+    return root if (root / "pyproject.toml").is_file() and (root / "data").is_dir() else None
+
+
+def default_path(relative: str) -> Path:
+    """A default folder: in the project checkout, else relative to the working directory."""
+    return ((project_dir() or Path.cwd()) / relative).resolve()
 
 
 def _env(name: str, default: str | None) -> str | None:
     value = os.environ.get(name)
     return value if value else default
+
+
+def _folder(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return str(Path(value).resolve() if value else default_path(default))
 
 
 @dataclass(frozen=True)
@@ -35,19 +57,35 @@ class Settings:
     reference_dir: str
     warehouse_url: str
     warehouse_schema: str | None = None
-    feedback_dir: str = str(Path(DEFAULT_FEEDBACK).resolve())
+    feedback_dir: str = str(default_path(DEFAULT_FEEDBACK))
 
     @classmethod
     def from_env(cls) -> Settings:
-        output = str(Path(_env(ENV_OUTPUT, DEFAULT_OUTPUT)).resolve())
+        output = _folder(ENV_OUTPUT, DEFAULT_OUTPUT)
         return cls(
-            sources_dir=str(Path(_env(ENV_SOURCES, DEFAULT_SOURCES)).resolve()),
+            sources_dir=_folder(ENV_SOURCES, DEFAULT_SOURCES),
             output_dir=output,
-            reference_dir=str(Path(_env(ENV_REFERENCE, DEFAULT_REFERENCE)).resolve()),
+            reference_dir=_folder(ENV_REFERENCE, DEFAULT_REFERENCE),
             warehouse_url=_env(ENV_WAREHOUSE, default_warehouse_url(output)),
             warehouse_schema=_env(ENV_WAREHOUSE_SCHEMA, None),
-            feedback_dir=str(Path(_env(ENV_FEEDBACK, DEFAULT_FEEDBACK)).resolve()),
+            feedback_dir=_folder(ENV_FEEDBACK, DEFAULT_FEEDBACK),
         )
+
+    def missing_inputs(self) -> list[str]:
+        """What the pipeline reads and cannot find: checked before anything is written."""
+        folders = [
+            ("source folder", self.sources_dir, f"--sources or {ENV_SOURCES}"),
+            ("reference folder", self.reference_dir, f"--reference or {ENV_REFERENCE}"),
+            ("config folder", str(config_dir() or "."), ENV_CONFIGS),
+        ]
+        if Path(self.feedback_dir) != default_path(DEFAULT_FEEDBACK):
+            # the default may be absent (no workshop yet); a folder named explicitly may not
+            folders.append(("feedback folder", self.feedback_dir, f"--feedback or {ENV_FEEDBACK}"))
+        return [
+            f"the {what} {path} does not exist (set {how})"
+            for what, path, how in folders
+            if not Path(path).is_dir()
+        ]
 
 
 def default_warehouse_url(output_dir: str) -> str:

@@ -26,6 +26,7 @@ from sqlalchemy import event
 from wbtip_pipeline.region import FOOTNOTE_MARK, load_region
 
 FOOTNOTE_COLUMN = "footnote"
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 
 def _sa_type(dtype) -> sa.types.TypeEngine:
@@ -59,7 +60,9 @@ class Warehouse:
         if url.get_backend_name() == "sqlite":
             if url.database:
                 Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-            engine = sa.create_engine(url)
+            # another connection writing (a reader, a second writer) makes this one wait up
+            # to 30 s for its turn instead of failing at once with "database is locked"
+            engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
 
             @event.listens_for(engine, "connect")
             def _no_driver_transactions(dbapi_connection, _record):

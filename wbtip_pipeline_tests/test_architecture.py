@@ -1,8 +1,8 @@
 """The package's layering, read from the source with `ast` (every import, also those inside
 functions): a module imports from its own layer or below, never above.
 
-    base        vocab, region, settings, validation, countries, warehouse, dictionary (and the
-                package itself)
+    base        vocab, region, settings, validation, countries, warehouse, dictionary, runlock
+                (and the package itself)
     schemas     schemas/
     data        sources/, transforms/
     presentation presentation/
@@ -45,6 +45,7 @@ LAYERS = {
     "countries": BASE,
     "warehouse": BASE,
     "dictionary": BASE,
+    "runlock": BASE,
     "schemas": SCHEMAS,
     "sources": DATA,
     "transforms": DATA,

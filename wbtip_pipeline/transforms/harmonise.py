@@ -19,27 +19,43 @@ def map_countries(raw: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
     names = raw.loc[country, "category"].fillna("")
     codes = names.map(country_code)
     unmapped = codes.isna()
-    issues = (
-        raw.loc[
-            codes[unmapped].index, ["jurisdiction", "year", "category", "dimension", "source_file"]
-        ]
-        .drop_duplicates(["jurisdiction", "category", "source_file"])
-        .assign(
-            severity="warning",
-            check_name="unmapped_country",
-            message=lambda d: (
-                "country name "
-                + d["category"].map(repr)
-                + " ("
-                + d["dimension"]
-                + ") could not be mapped to an ISO code; counted as UNKNOWN. "
-                "Add it to wbtip_pipeline/reference/country_overrides.yaml if it is a country."
-            ),
-        )
+    found = raw.loc[codes[unmapped].index]
+    key = ["jurisdiction", "category", "source_file"]
+    first = found.drop_duplicates(key)[[*key, "year", "dimension"]]
+    # where in the file, for the analyst who fixes it: "row 14", "sheet 'Žrtve', row 12", ...
+    places = found.groupby(key, sort=False, dropna=False)["source_row"].agg(_places)
+    issues = first.assign(
+        severity="warning",
+        check_name="unmapped_country",
+        message=lambda d: (
+            "country name "
+            + d["category"].map(repr)
+            + " ("
+            + d["dimension"]
+            + ")"
+            + [
+                _where(places.get((j, c, f), ""), f)
+                for j, c, f in zip(d["jurisdiction"], d["category"], d["source_file"], strict=True)
+            ]
+            + " could not be mapped to an ISO code; counted as UNKNOWN. "
+            "Add it to wbtip_pipeline/reference/country_overrides.yaml if it is a country."
+        ),
     )
     category = raw["category"].copy()
     category.loc[codes.index] = codes.fillna(UNKNOWN)
     return category, issues.reindex(columns=DATA_QUALITY_COLUMNS)
+
+
+def _places(rows: pd.Series, most: int = 5) -> str:
+    found = [str(r) for r in rows.dropna().unique()]
+    more = f" and {len(found) - most} more" if len(found) > most else ""
+    return "; ".join(found[:most]) + more
+
+
+def _where(places: str, file: str | None) -> str:
+    if not isinstance(file, str) or not file:
+        return ""
+    return f" at {places} of {file}" if places else f" in {file}"
 
 
 def harmonise_statistics(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
