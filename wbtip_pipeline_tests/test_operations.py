@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
+import shutil
 
 import dagster as dg
 import pytest
 
 from wbtip_pipeline.definitions import build_definitions
 from wbtip_pipeline.sensors import build_failure_sensor, build_sources_sensor, failure_summary
-from wbtip_pipeline_tests.conftest import run_layers, settings_for
+from wbtip_pipeline_tests.conftest import REFERENCE, run_layers, settings_for
 
 
 class Ticker:
@@ -157,45 +159,74 @@ def test_schedule_requests_the_full_refresh(tmp_path, monkeypatch):
     assert request.run_key is None or isinstance(request.run_key, str)
 
 
-def _requested(result) -> bool:
-    return result.get_num_requested(dg.AssetKey("harmonised_statistics")) > 0
+def _requested(result, name: str = "harmonised_statistics") -> bool:
+    return result.get_num_requested(dg.AssetKey(name)) > 0
 
 
-def test_automation_follows_inputs_but_not_past_a_failed_check(sources, tmp_path, instance):
-    settings = settings_for(sources, tmp_path / "out")
+def _break(path, old: str, new: str) -> None:
+    text = path.read_text("utf-8-sig")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8-sig")
+
+
+def test_automation_follows_inputs_past_a_blocked_jurisdiction_only(sources, tmp_path, instance):
+    """Automation follows the inputs. A jurisdiction whose check failed does not hold its
+    consumers back (they keep its last good rows; test_automation_blocked.py runs that end to
+    end); a failed blocking check on any other input does, for nothing stands in for it.
+
+    The source and reference assets and their checks changed here run for real; the first
+    publication of everything, which automation only needs to find, is recorded without runs."""
+    reference = tmp_path / "reference"
+    shutil.copytree(REFERENCE, reference)
+    settings = dataclasses.replace(
+        settings_for(sources, tmp_path / "out"), reference_dir=str(reference)
+    )
     defs = build_definitions(settings)
-    assert all(r.result.success for r in run_layers(settings, instance))
-    first = dg.evaluate_automation_conditions(defs=defs, instance=instance)
-    cursor = first.cursor
-
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        instance.report_runless_asset_event(dg.AssetMaterialization(key))
+    for check in graph.asset_check_keys:
+        instance.report_runless_asset_event(
+            dg.AssetCheckEvaluation(asset_key=check.asset_key, check_name=check.name, passed=True)
+        )
+    cursor = dg.evaluate_automation_conditions(defs=defs, instance=instance).cursor
     job = defs.resolve_implicit_global_asset_job_def()
-    quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
-    job.execute_in_process(
-        instance=instance, asset_selection=[dg.AssetKey("raw_srb")], run_config=quiet
-    )
-    after_good = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
-    assert _requested(after_good)
 
-    alb = sources / "ALB" / "alb_trafikimi_2021.csv"
-    alb.write_text(
-        alb.read_text("utf-8-sig").replace(";2021;159", ";2021;-3"), encoding="utf-8-sig"
-    )
-    # start from a state where the good refresh has been acted on
-    run_layers(settings, instance)
-    settled = dg.evaluate_automation_conditions(
-        defs=defs, instance=instance, cursor=after_good.cursor
-    )
-    result = job.execute_in_process(
-        instance=instance,
-        asset_selection=[dg.AssetKey("raw_alb")],
-        run_config=quiet,
-        raise_on_error=False,
-    )
-    assert not result.success
-    after_bad = dg.evaluate_automation_conditions(
-        defs=defs, instance=instance, cursor=settled.cursor
-    )
-    assert not _requested(after_bad)
+    def materialise(name: str) -> dg.ExecuteInProcessResult:
+        return job.execute_in_process(
+            instance=instance,
+            asset_selection=[dg.AssetKey(name)],
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+        )
+
+    def evaluate():
+        nonlocal cursor
+        result = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
+        cursor = result.cursor
+        return result
+
+    assert materialise("raw_srb").success
+    after_good = evaluate()
+    assert _requested(after_good) and _requested(after_good, "trends")
+    assert not _requested(after_good, "mechanism_scores")  # not downstream of raw_srb
+    assert evaluate().total_requested == 0  # requested once, not again (runs are not launched here)
+
+    _break(sources / "ALB" / "alb_trafikimi_2021.csv", ";2021;159", ";2021;-3")
+    blocked = materialise("raw_alb")
+    (check,) = blocked.get_asset_check_evaluations()
+    assert not blocked.success and not check.passed
+    assert _requested(evaluate())  # ALB is blocked: the others are refreshed all the same
+    assert evaluate().total_requested == 0
+
+    _break(reference / "population_worldbank.csv", ",1608800", ",-1608800")
+    bad_reference = materialise("population")
+    (check,) = bad_reference.get_asset_check_evaluations()
+    assert not bad_reference.success and not check.passed
+    after_bad = evaluate()
+    # population has no last good version standing in: what reads it waits until it passes
+    assert not _requested(after_bad, "trends")
+    assert after_bad.total_requested == 0
 
 
 def test_failure_summary_names_jurisdiction_file_and_check(sources, tmp_path, instance):

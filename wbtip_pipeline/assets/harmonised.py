@@ -3,7 +3,8 @@
 A jurisdiction whose raw frame fails its schema is left out of the refresh and keeps its last
 good rows, read back from the warehouse; the others are updated. Within one run, Dagster skips
 everything downstream of a failed blocking check; `wbtip run` therefore runs this layer in a
-second run so that one blocked jurisdiction does not hold back the region.
+second run so that one blocked jurisdiction does not hold back the region, and under the daemon
+automation requests it after the jurisdiction's own run, failed check or not (`follow_inputs`).
 """
 
 import dagster as dg
