@@ -235,6 +235,12 @@ def _run_locked(settings: Settings, lock, say, *, log_level: str, full: bool) ->
         if not todo:
             say(f"wbtip: nothing to do: all {len(every)} assets are up to date")
             return report
+        # written before the first materialisation, not after the last: what a killed run did
+        # materialise is recorded in this instance, and the next run must not do it again
+        # (`recommendations` compares with the table it replaces: done twice, a first edition
+        # would call every recommendation "unchanged since the previous run")
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(stamp, encoding="utf-8")
         source_keys = dg.AssetSelection.groups(SOURCES).resolve(graph) & todo
         other_keys = todo - source_keys
         for label, keys in (("sources", source_keys), ("downstream", other_keys)):
@@ -260,8 +266,6 @@ def _run_locked(settings: Settings, lock, say, *, log_level: str, full: bool) ->
             )
         if "data_quality_issues" in report.materialised:
             report.label_warnings = _label_warnings(settings)
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text(stamp, encoding="utf-8")
     return report
 
 

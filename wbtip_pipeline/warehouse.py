@@ -148,8 +148,11 @@ def _write_atomic(path: Path, write, mode: str = "w") -> None:
             write(fh)
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are for others to read
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno is not None and exc.filename is None:
+            # a write that fails (a full disk: ENOSPC, EIO) names no file: say which output
+            exc.filename = str(path)
         raise
 
 

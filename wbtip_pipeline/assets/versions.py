@@ -249,15 +249,37 @@ def expected_versions(graph, paths) -> dict[dg.AssetKey, str]:
     return versions
 
 
+def unchecked_assets(instance: dg.DagsterInstance, graph) -> set[dg.AssetKey]:
+    """The assets whose latest materialisation has a check that never ran: planned in the run
+    that materialised the asset, then not evaluated (a run killed between an asset and its
+    checks: the source layer's checks run after all its assets, in steps of their own)."""
+    check_keys = list(graph.asset_check_keys)
+    if not check_keys:
+        return set()
+    records = instance.event_log_storage.get_latest_asset_check_execution_by_key(check_keys)
+    latest = instance.get_latest_materialization_events({k.asset_key for k in check_keys})
+    return {
+        key.asset_key
+        for key, record in records.items()
+        if record.status.value == "PLANNED"  # the enum is not public; its values are stored
+        and latest.get(key.asset_key) is not None
+        and latest[key.asset_key].run_id == record.run_id
+    }
+
+
 def stale_assets(instance: dg.DagsterInstance, graph, paths) -> dict[dg.AssetKey, str]:
     """{asset: why it must be materialised} for every asset whose recorded version differs
-    from the one it would get now."""
+    from the one it would get now, or whose checks did not run on its latest materialisation
+    (materialising it again runs them; its version, hence its children's, stays the same)."""
     expected = expected_versions(graph, paths)
     recorded = recorded_versions(instance, expected)
+    unchecked = unchecked_assets(instance, graph)
     stale = {}
     for key, version in expected.items():
         if recorded.get(key) is None:
             stale[key] = "never materialised"
         elif recorded[key] != version:
             stale[key] = "inputs or code changed"
+        elif key in unchecked:
+            stale[key] = "its checks did not run (run interrupted)"
     return stale

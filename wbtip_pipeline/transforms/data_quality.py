@@ -74,7 +74,7 @@ def combine_issues(*frames: pd.DataFrame) -> pd.DataFrame:
     if not parts:
         out = pd.DataFrame(columns=DATA_QUALITY_COLUMNS)
     else:
-        out = pd.concat([p[DATA_QUALITY_COLUMNS] for p in parts], ignore_index=True)
+        out = pd.concat([p[DATA_QUALITY_COLUMNS].astype(object) for p in parts], ignore_index=True)
     out["year"] = pd.array(out["year"], dtype="Int64")
     for col in ("jurisdiction", "severity", "check_name", "message"):
         out[col] = out[col].astype(str)
