@@ -405,24 +405,19 @@ class _ComponentLP:
         self.rows = rows
         self._full = self._matrices(rows)
 
+    def _vector(self, row: Row, extra: int):
+        """The row's coefficients over the cells, then `extra` zeros (slack variables)."""
+        import numpy as np
+
+        vec = np.zeros(len(self.cells) + extra)
+        for c, coef in row.coefs.items():
+            vec[self.index[c]] += coef
+        return vec
+
     def _matrices(self, rows: list[Row]):
         import numpy as np
 
-        ub, ub_rhs, eq, eq_rhs = [], [], [], []
-        for row in rows:
-            vec = np.zeros(len(self.cells))
-            for c, coef in row.coefs.items():
-                vec[self.index[c]] += coef
-            if row.lo == row.hi:
-                eq.append(vec)
-                eq_rhs.append(row.lo)
-                continue
-            if row.hi < INF:
-                ub.append(vec)
-                ub_rhs.append(row.hi)
-            if row.lo > -INF:
-                ub.append(-vec)
-                ub_rhs.append(-row.lo)
+        ub, ub_rhs, eq, eq_rhs = _constraints(rows, lambda _, row: self._vector(row, 0))
         return (
             (np.array(ub), np.array(ub_rhs)) if ub else (None, None),
             (np.array(eq), np.array(eq_rhs)) if eq else (None, None),
@@ -510,23 +505,14 @@ class _ComponentLP:
 
         position = {id(r): j for j, r in enumerate(self.rows) if isinstance(r.source, Group)}
         n, m = len(self.cells), len(self.rows)
-        ub, ub_rhs, eq, eq_rhs = [], [], [], []
-        for j, row in enumerate(self.rows):
-            vec = np.zeros(n + 2 * m)
-            for c, coef in row.coefs.items():
-                vec[self.index[c]] += coef
+
+        def vector(j: int, row: Row):
+            vec = self._vector(row, 2 * m)
             if id(row) in position:
                 vec[n + 2 * j], vec[n + 2 * j + 1] = 1.0, -1.0
-            if row.lo == row.hi:
-                eq.append(vec)
-                eq_rhs.append(row.lo)
-                continue
-            if row.hi < INF:
-                ub.append(vec)
-                ub_rhs.append(row.hi)
-            if row.lo > -INF:
-                ub.append(-vec)
-                ub_rhs.append(-row.lo)
+            return vec
+
+        ub, ub_rhs, eq, eq_rhs = _constraints(self.rows, vector)
         res = linprog(
             np.concatenate([np.zeros(n), np.ones(2 * m)]),
             A_ub=np.array(ub) if ub else None,
@@ -570,3 +556,22 @@ def describe_claim(claim: Claim, where: Sequence[str], d: Disclosure) -> str:
         what += f" over {cells(claim.den)}"
     places = "; ".join(w for w in where if w) or "location not recorded"
     return f"{what} [{places}]"
+
+
+def _constraints(rows, vector_of):
+    """Equalities (lo == hi) and `≤` rows (each finite bound; a lower bound negated) of `rows`,
+    each row's vector from `vector_of(index, row)`: (A_ub, b_ub, A_eq, b_eq) as lists."""
+    ub, ub_rhs, eq, eq_rhs = [], [], [], []
+    for j, row in enumerate(rows):
+        vec = vector_of(j, row)
+        if row.lo == row.hi:
+            eq.append(vec)
+            eq_rhs.append(row.lo)
+            continue
+        if row.hi < INF:
+            ub.append(vec)
+            ub_rhs.append(row.hi)
+        if row.lo > -INF:
+            ub.append(-vec)
+            ub_rhs.append(-row.lo)
+    return ub, ub_rhs, eq, eq_rhs
