@@ -112,12 +112,15 @@ def _collect(result, report: RunReport) -> None:
 
 
 def _label_warnings(settings: Settings) -> list[str]:
-    """The label warnings of the published `data_quality_issues` (each names file and row)."""
+    """The label warnings of this refresh's `data_quality_issues` (each names file and row):
+    published, or staged when a failure kept the refresh from being published."""
     from wbtip_pipeline.warehouse import Warehouse
 
-    warehouse = Warehouse(settings.warehouse_url, schema=settings.warehouse_schema)
+    warehouse = Warehouse(
+        settings.warehouse_url, schema=settings.warehouse_schema, output_dir=settings.output_dir
+    )
     try:
-        issues = warehouse.read("data_quality_issues")
+        issues = warehouse.read_latest("data_quality_issues")
     finally:
         warehouse.dispose()
     if issues is None or issues.empty:
@@ -130,13 +133,27 @@ def _label_warnings(settings: Settings) -> list[str]:
 
 
 def _remove_leftovers(output: Path) -> int:
-    """Delete the temporary files of writers that were killed (run under the output's lock)."""
+    """Delete the temporary files (and links) of writers that were killed (run under the
+    output's lock)."""
     removed = 0
     for path in output.rglob(LEFTOVER_GLOB):
-        if path.is_file():
+        if path.is_file() or path.is_symlink():
             path.unlink(missing_ok=True)
             removed += 1
     return removed
+
+
+def _roll_forward(settings: Settings):
+    """A publication committed to the warehouse and not yet pointed to (`publication.py`)."""
+    from wbtip_pipeline.warehouse import Warehouse
+
+    warehouse = Warehouse(
+        settings.warehouse_url, schema=settings.warehouse_schema, output_dir=settings.output_dir
+    )
+    try:
+        return warehouse.roll_forward()
+    finally:
+        warehouse.dispose()
 
 
 def dagster_home() -> Path:
@@ -228,6 +245,12 @@ def _run_locked(settings: Settings, lock, say, *, log_level: str, full: bool) ->
         removed = _remove_leftovers(output)
         if removed:
             say(f"wbtip: removed {removed} temporary files left by a killed writer")
+        completed = _roll_forward(settings)
+        if completed is not None:
+            say(
+                f"wbtip: publication {completed.publication_id} was committed by a writer that "
+                "died before it moved the output folder's `current` link; moved it now"
+            )
         todo = (
             every if (full or not same_instance) else set(stale_assets(instance, graph, settings))
         )

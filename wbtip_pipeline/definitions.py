@@ -17,6 +17,7 @@ from wbtip_pipeline.assets.reference import (
     us_tip_tiers,
 )
 from wbtip_pipeline.assets.reporting import (
+    build_publication,
     data_dictionary,
     final_report,
     recommendations,
@@ -51,6 +52,20 @@ ASSETS = [
     workshop_feedback,
     data_dictionary,
 ]
+# the last asset of every refresh: what the others staged, made visible together
+ASSETS.append(
+    build_publication(
+        sorted(
+            (
+                key
+                for a in ASSETS
+                for key, group in a.group_names_by_key.items()
+                if group != SOURCES
+            ),
+            key=lambda k: k.to_user_string(),
+        )
+    )
+)
 CHECKS = [
     *raw_checks,
     *assessment_checks,
@@ -109,7 +124,6 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             ),
             "warehouse": WarehouseResource(
                 url=settings.warehouse_url,
-                tables_dir=str(output / "tables"),
                 db_schema=settings.warehouse_schema,
                 output_dir=settings.output_dir,
             ),

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from wbtip_pipeline.publication import OutputFolder
 from wbtip_pipeline.runlock import Holder, describe_holder, hold_output
 from wbtip_pipeline.warehouse import Warehouse
 
@@ -65,6 +66,14 @@ class PipelinePaths(dg.ConfigurableResource):
     def output(self) -> Path:
         return Path(self.output_dir)
 
+    def staged(self, name: str) -> Path:
+        """Where a document of this refresh is written: the staging area (`publication.py`)."""
+        return OutputFolder(self.output_dir).staging / name
+
+    def published(self, name: str) -> Path:
+        """Where readers find it once published (a path through the `current` link)."""
+        return self.output / name
+
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator["PipelinePaths"]:
         with output_lock(context, self.output_dir):
@@ -72,16 +81,15 @@ class PipelinePaths(dg.ConfigurableResource):
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The one way output tables are written: a database (SQLAlchemy URL) plus CSV copies."""
+    """The one way output tables are written: a database (SQLAlchemy URL) plus CSV copies, staged
+    in the output folder and published together (`publication.py`)."""
 
     url: str
-    tables_dir: str
+    output_dir: str
     db_schema: str | None = None
-    # the output folder whose lock a run holds while it publishes (none: no lock, for tests)
-    output_dir: str | None = None
 
     def get(self) -> Warehouse:
-        return Warehouse(self.url, tables_dir=self.tables_dir, schema=self.db_schema)
+        return Warehouse(self.url, schema=self.db_schema, output_dir=self.output_dir)
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator["WarehouseResource"]:

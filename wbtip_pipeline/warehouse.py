@@ -1,18 +1,27 @@
-"""The warehouse: every output table goes through `Warehouse.publish`, to the database and to CSV.
+"""The warehouse: every output table goes through it, to the database and to CSV.
+
+Two ways to write a table:
+- `stage` (the pipeline): the table goes to a staging table beside the published ones and its
+  CSV to the output folder's staging area; nothing a reader sees changes until `publish_staged`
+  swaps every staged table in one transaction and moves the output folder's pointer to a folder
+  with the CSVs and documents of the same refresh (write-audit-publish: `publication.py`).
+- `publish` (one table on its own: tests, benchmarks, a notebook): stage and swap that table,
+  then write its CSV into `tables_dir`.
 
 A CSV copy of a table that names a member carrying a footnote (Kosovo) carries that footnote:
 see `with_footnotes`.
 
-A table is replaced inside one transaction (drop, create, index, insert, commit), so a reader or
-a crash half-way never sees half a refresh: the previous version stays until the commit. SQLite's
-Python driver does not put DDL inside a transaction by itself; the event hooks below make it
-(the recipe from SQLAlchemy's SQLite dialect documentation).
+SQLite's Python driver does not put DDL inside a transaction by itself; the event hooks below
+make it (the recipe from SQLAlchemy's SQLite dialect documentation), so a swap is all or nothing
+on both backends.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Mapping
 from functools import cached_property
@@ -23,9 +32,20 @@ import pandera.pandas as pa
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from wbtip_pipeline.publication import (
+    TABLES,
+    OutputFolder,
+    Publication,
+    PublicationError,
+    encode,
+    now,
+)
 from wbtip_pipeline.region import FOOTNOTE_MARK, load_region
 
 FOOTNOTE_COLUMN = "footnote"
+# SQLite has no schemas to spare: staged tables sit beside the published ones under this prefix
+SQLITE_STAGING_PREFIX = "_staging_"
+PUBLICATIONS_TABLE = "publications"
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 
@@ -47,12 +67,20 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 
 class Warehouse:
-    """An SQLAlchemy database plus a folder of CSV copies of its tables."""
+    """An SQLAlchemy database plus CSV copies of its tables: in `tables_dir` (one table at a
+    time, `publish`) or in the publications of `output_dir` (`stage`, then `publish_staged`)."""
 
-    def __init__(self, url: str, tables_dir: str | Path | None = None, schema: str | None = None):
+    def __init__(
+        self,
+        url: str,
+        tables_dir: str | Path | None = None,
+        schema: str | None = None,
+        output_dir: str | Path | None = None,
+    ):
         self.url = url
         self.schema = schema
         self.tables_dir = Path(tables_dir) if tables_dir else None
+        self.output = OutputFolder(output_dir) if output_dir else None
 
     @cached_property
     def engine(self) -> sa.Engine:
@@ -75,19 +103,42 @@ class Warehouse:
             return engine
         return sa.create_engine(url, pool_pre_ping=True)
 
+    @property
+    def sqlite(self) -> bool:
+        return sa.make_url(self.url).get_backend_name() == "sqlite"
+
     def dispose(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()
 
-    def _ensure_schema(self, conn: sa.Connection) -> None:
-        if self.schema:
-            conn.execute(sa.schema.CreateSchema(self.schema, if_not_exists=True))
+    # --- where a table lives ----------------------------------------------------------------
+
+    @property
+    def staging_schema(self) -> str | None:
+        """PostgreSQL: a schema of its own beside the published one; SQLite: none (a prefix)."""
+        if self.sqlite:
+            return None
+        return f"{self.schema or 'wbtip'}_staging"
+
+    def staging_name(self, name: str) -> str:
+        return f"{SQLITE_STAGING_PREFIX}{name}" if self.sqlite else name
+
+    def _ensure_schema(self, conn: sa.Connection, schema: str | None) -> None:
+        if schema:
+            conn.execute(sa.schema.CreateSchema(schema, if_not_exists=True))
 
     def table_def(
-        self, name: str, frame: pd.DataFrame, schema: pa.DataFrameSchema | None, keys: list[str]
+        self,
+        name: str,
+        frame: pd.DataFrame,
+        schema: pa.DataFrameSchema | None,
+        keys: list[str],
+        *,
+        db_schema: str | None = None,
+        index_name: str | None = None,
     ) -> sa.Table:
         described = schema.columns if schema is not None else {}
-        metadata = sa.MetaData(schema=self.schema)
+        metadata = sa.MetaData(schema=db_schema if db_schema is not None else self.schema)
         columns = [
             sa.Column(
                 col,
@@ -104,8 +155,63 @@ class Warehouse:
         table = sa.Table(name, metadata, *columns, comment=comment)
         present = [k for k in keys if k in frame.columns]
         if present:
-            sa.Index(f"ix_{name}_key", *(table.c[k] for k in present))
+            sa.Index(index_name or f"ix_{name}_key", *(table.c[k] for k in present))
         return table
+
+    # --- write ------------------------------------------------------------------------------
+
+    def _stage_table(
+        self,
+        name: str,
+        frame: pd.DataFrame,
+        schema: pa.DataFrameSchema | None,
+        keys: list[str],
+        fail_after_insert: bool = False,
+    ) -> None:
+        staged = self.staging_name(name)
+        table = self.table_def(
+            staged,
+            frame,
+            schema,
+            keys,
+            db_schema=self.staging_schema,
+            # SQLite's index names are the database's: the published table's keeps `ix_<name>_key`
+            index_name=f"ix_{staged}_key" if self.sqlite else f"ix_{name}_key",
+        )
+        with self.engine.begin() as conn:
+            self._ensure_schema(conn, self.staging_schema)
+            table.drop(conn, checkfirst=True)
+            table.create(conn)
+            if len(frame):
+                conn.execute(table.insert(), _records(frame))
+            if fail_after_insert:  # test hook: a crash inside the transaction
+                raise RuntimeError("injected failure inside the staging transaction")
+
+    def _drop_staged(self, name: str) -> None:
+        table = sa.Table(self.staging_name(name), sa.MetaData(schema=self.staging_schema))
+        with self.engine.begin() as conn:
+            table.drop(conn, checkfirst=True)
+
+    def stage(
+        self,
+        name: str,
+        frame: pd.DataFrame,
+        schema: pa.DataFrameSchema | None = None,
+        keys: list[str] | None = None,
+    ) -> None:
+        """Stage `frame` as the next version of table `name`: a staging table and, from the
+        same frame, its CSV in the staging area. Both or neither: a failure removes what was
+        staged of this table (the step fails and runs again; the published table stays)."""
+        if self.output is None:
+            raise ValueError("stage() needs the output folder (Warehouse(..., output_dir=...))")
+        csv = self.output.staging / TABLES / f"{name}.csv"
+        try:
+            self._stage_table(name, frame, schema, keys or [])
+            write_csv_atomic(with_footnotes(frame), csv)
+        except BaseException:
+            csv.unlink(missing_ok=True)
+            self._drop_staged(name)
+            raise
 
     def publish(
         self,
@@ -116,26 +222,211 @@ class Warehouse:
         *,
         _fail_after_insert: bool = False,
     ) -> None:
-        """Replace table `name` with `frame` in one transaction, then write its CSV copy."""
-        table = self.table_def(name, frame, schema, keys or [])
+        """Replace table `name` with `frame` at once (staged, then swapped in one transaction),
+        then write its CSV copy into `tables_dir`: one table on its own, outside a refresh."""
+        self._stage_table(name, frame, schema, keys or [], fail_after_insert=_fail_after_insert)
         with self.engine.begin() as conn:
-            self._ensure_schema(conn)
-            table.drop(conn, checkfirst=True)
-            table.create(conn)
-            if len(frame):
-                conn.execute(table.insert(), _records(frame))
-            if _fail_after_insert:  # test hook: a crash inside the transaction
-                raise RuntimeError("injected failure inside the publishing transaction")
+            self._swap(conn, [name])
         if self.tables_dir is not None:
             write_csv_atomic(with_footnotes(frame), self.tables_dir / f"{name}.csv")
 
+    def staged_tables(self) -> set[str]:
+        """The tables staged and not yet published."""
+        inspector = sa.inspect(self.engine)
+        if self.sqlite:
+            return {
+                t[len(SQLITE_STAGING_PREFIX) :]
+                for t in inspector.get_table_names()
+                if t.startswith(SQLITE_STAGING_PREFIX)
+            }
+        if self.staging_schema not in inspector.get_schema_names():
+            return set()
+        return set(inspector.get_table_names(schema=self.staging_schema))
+
+    def _swap(self, conn: sa.Connection, names: list[str]) -> dict[str, int]:
+        """Inside `conn`'s transaction: every staged table of `names` replaces its published
+        one (indexes and comments included); {name: rows}."""
+        self._ensure_schema(conn, self.schema)
+        prep = conn.dialect.identifier_preparer
+        rows = {}
+        for name in sorted(names):
+            staged = sa.Table(
+                self.staging_name(name), sa.MetaData(schema=self.staging_schema), autoload_with=conn
+            )
+            rows[name] = conn.execute(sa.select(sa.func.count()).select_from(staged)).scalar_one()
+            sa.Table(name, sa.MetaData(schema=self.schema)).drop(conn, checkfirst=True)
+            if self.sqlite:
+                indexes = list(staged.indexes)
+                for index in indexes:
+                    index.drop(conn)
+                conn.exec_driver_sql(
+                    f"ALTER TABLE {prep.quote(staged.name)} RENAME TO {prep.quote(name)}"
+                )
+                live = sa.Table(name, sa.MetaData(), autoload_with=conn)
+                for index in indexes:
+                    sa.Index(f"ix_{name}_key", *(live.c[c.name] for c in index.columns)).create(
+                        conn
+                    )
+            else:
+                conn.exec_driver_sql(
+                    f"ALTER TABLE {prep.quote_schema(self.staging_schema)}.{prep.quote(name)} "
+                    f"SET SCHEMA {prep.quote_schema(self.schema or 'public')}"
+                )
+        return rows
+
+    # --- publications -----------------------------------------------------------------------
+
+    def publications_table(self) -> sa.Table:
+        return sa.Table(
+            PUBLICATIONS_TABLE,
+            sa.MetaData(schema=self.schema),
+            sa.Column("publication_id", sa.BigInteger, primary_key=True, autoincrement=False,
+                      comment="1, 2, ...: one per refresh that changed a table or a document"),
+            sa.Column("published_at", sa.Text, comment="when it became visible (UTC, ISO 8601)"),
+            sa.Column("run_id", sa.Text, comment="the Dagster run that published it"),
+            sa.Column("folder", sa.Text, comment="its folder under the output folder"),
+            sa.Column("changed", sa.Text, comment="JSON list: tables and documents replaced"),
+            sa.Column("tables", sa.Text, comment="JSON {table: rows}: every published table"),
+            sa.Column("source_files", sa.Text, comment="JSON {file: SHA-256}: the source files"),
+            comment="One row per publication: what became visible together, and from which files.",
+        )  # fmt: skip
+
+    def publications(self) -> pd.DataFrame:
+        """Every publication, oldest first (empty before the first)."""
+        frame = self.read(PUBLICATIONS_TABLE)
+        if frame is None:
+            return pd.DataFrame(columns=[c.name for c in self.publications_table().columns])
+        return frame.sort_values("publication_id", ignore_index=True)
+
+    def latest_publication(self) -> Publication | None:
+        frame = self.publications()
+        if frame.empty:
+            return None
+        row = frame.iloc[-1]
+        return Publication(
+            publication_id=int(row["publication_id"]),
+            published_at=row["published_at"],
+            run_id=row["run_id"],
+            folder=(self.output.output if self.output else Path(".")) / row["folder"],
+            changed=json.loads(row["changed"]),
+            tables=json.loads(row["tables"]),
+            source_files=json.loads(row["source_files"]),
+        )
+
+    def roll_forward(self) -> Publication | None:
+        """Finish a publication whose commit happened and whose pointer did not move (a crash
+        between the two): the publication it completed, else None. Staged files that the
+        current publication already holds (a writer died before clearing them) are dropped."""
+        if self.output is None:
+            return None
+        latest = self.latest_publication()
+        completed = None
+        if (
+            latest is not None
+            and latest.folder.is_dir()
+            and self.output.current() != latest.folder.resolve()
+        ):
+            self.output.point_to(latest.folder)
+            completed = latest
+        _drop_published(self.output)
+        return completed
+
+    def publish_staged(
+        self, run_id: str, source_files: Mapping[str, str] | None = None
+    ) -> Publication | None:
+        """Make everything staged visible at once (module docstring of `publication.py`);
+        None when nothing is staged. Raises `PublicationError`, publishing nothing, when the
+        staged tables and their CSVs do not pair up."""
+        if self.output is None:
+            raise ValueError("publish_staged() needs the output folder")
+        self.roll_forward()
+        latest = self.latest_publication()
+        in_database, as_csv = self.staged_tables(), self.output.staged_tables()
+        if in_database != as_csv:
+            unpaired = sorted(in_database ^ as_csv)
+            raise PublicationError(
+                f"staged tables without their CSV or the reverse: {', '.join(unpaired)}; "
+                "nothing was published (run the refresh again to stage them anew)"
+            )
+        documents = self.output.staged_entries()
+        if not in_database and not documents:
+            return None
+        # the warehouse numbers publications: a folder left by one that never committed is reused
+        publication_id = (latest.publication_id if latest else 0) + 1
+        folder = self.output.assemble(publication_id)
+        publication = Publication(
+            publication_id=publication_id,
+            published_at=now(),
+            run_id=run_id,
+            folder=folder,
+            changed=sorted(in_database) + documents,
+            source_files=dict(sorted((source_files or {}).items())),
+        )
+        try:
+            with self.engine.begin() as conn:
+                rows = self._swap(conn, sorted(in_database))
+                publication.tables = dict(
+                    sorted({**(latest.tables if latest else {}), **rows}.items())
+                )
+                self._record(conn, publication)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)  # never committed: no such publication
+            raise
+        self.output.point_to(folder)
+        self.output.clear_staging()
+        self.output.prune()
+        return publication
+
+    def _record(self, conn: sa.Connection, publication: Publication) -> None:
+        table = self.publications_table()
+        table.create(conn, checkfirst=True)
+        conn.execute(
+            table.insert(),
+            {
+                "publication_id": publication.publication_id,
+                "published_at": publication.published_at,
+                "run_id": publication.run_id,
+                "folder": str(publication.folder.relative_to(self.output.output)),
+                "changed": encode(publication.changed),
+                "tables": encode(publication.tables),
+                "source_files": encode(publication.source_files),
+            },
+        )
+
+    # --- read -------------------------------------------------------------------------------
+
     def read(self, name: str) -> pd.DataFrame | None:
         """The table as published, or None if it was never published."""
-        if not sa.inspect(self.engine).has_table(name, schema=self.schema):
+        return self._read(name, self.schema)
+
+    def read_latest(self, name: str) -> pd.DataFrame | None:
+        """The latest validated version: staged if a refresh staged one, else published."""
+        if name in self.staged_tables():
+            return self._read(self.staging_name(name), self.staging_schema)
+        return self.read(name)
+
+    def _read(self, name: str, schema: str | None) -> pd.DataFrame | None:
+        if not sa.inspect(self.engine).has_table(name, schema=schema):
             return None
-        table = sa.Table(name, sa.MetaData(schema=self.schema), autoload_with=self.engine)
+        table = sa.Table(name, sa.MetaData(schema=schema), autoload_with=self.engine)
         with self.engine.connect() as conn:
             return pd.read_sql(sa.select(table), conn)
+
+
+def _drop_published(output: OutputFolder) -> None:
+    """Remove staged files that the current publication holds already (the same file: they are
+    hard-linked into it), left when a writer died after publishing and before clearing."""
+    current = output.current()
+    if current is None or not output.staging.is_dir():
+        return
+    for path in sorted(output.staging.rglob("*"), reverse=True):
+        published = current / path.relative_to(output.staging)
+        if path.is_file() and published.is_file() and os.path.samefile(path, published):
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    if not any(output.staging.iterdir()):
+        output.staging.rmdir()
 
 
 def _write_atomic(path: Path, write, mode: str = "w") -> None:

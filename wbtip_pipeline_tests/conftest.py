@@ -118,8 +118,9 @@ def postgres_schema():
     try:
         yield POSTGRES_URL, schema
     finally:
-        with engine.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        with engine.begin() as conn:  # and the schema its refreshes stage in
+            for name in (schema, f"{schema}_staging"):
+                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
         engine.dispose()
 
 

@@ -1,7 +1,8 @@
 """The package's layering, read from the source with `ast` (every import, also those inside
 functions): a module imports from its own layer or below, never above.
 
-    base        vocab, region, settings, validation, countries, warehouse, dictionary, runlock
+    base        vocab, region, settings, validation, countries, warehouse, publication,
+                dictionary, runlock
                 (and the package itself)
     schemas     schemas/
     data        sources/, transforms/
@@ -44,6 +45,7 @@ LAYERS = {
     "validation": BASE,
     "countries": BASE,
     "warehouse": BASE,
+    "publication": BASE,
     "dictionary": BASE,
     "runlock": BASE,
     "schemas": SCHEMAS,

@@ -1,7 +1,9 @@
 """Recovery from faults (issue 16, item 8): a `wbtip run` killed (SIGKILL) during the source step,
-while a warehouse table is being written, or while the report is rendered, is brought by the next
-`wbtip run` to the outputs of an undisturbed run; a disk that fills up while a table's CSV is
-written fails the run with a message naming the file and keeps that table's last good version.
+while a warehouse table is being staged for publication, or while the report is rendered, is
+brought by the next `wbtip run` to the outputs of an undisturbed run; a disk that fills up while a
+table's CSV is staged fails the run with a message naming the file and publishes nothing of the
+refresh (write-audit-publish, `publication.py`): warehouse, CSVs and documents stay the previous
+publication, and the next run, with room on the disk, publishes the whole refresh.
 
 The kills come from outside, as an operator's or the OOM killer's would: `wbtip run` runs as a
 subprocess, the test watches the output folder for what the step it aims at writes, and sends
@@ -14,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import io
+import json
 import os
 import re
 import shutil
@@ -31,6 +34,7 @@ import sqlalchemy as sa
 
 from wbtip_pipeline.definitions import defs
 from wbtip_pipeline.resources import STAGE_TAG
+from wbtip_pipeline.warehouse import PUBLICATIONS_TABLE, SQLITE_STAGING_PREFIX
 from wbtip_pipeline_tests.conftest import BUNDLED_SOURCES, REFERENCE
 from wbtip_pipeline_tests.test_operator_faults import STARTED, _env, _runs, _wbtip
 
@@ -94,14 +98,15 @@ def during_the_source_step(output: Path) -> str | None:
     return None
 
 
-def while_a_table_is_written(output: Path) -> str | None:
-    # once four tables are out, the next time a table is being replaced in the warehouse (its
-    # transaction open: SQLite's journal exists) or its CSV written (the writer's temporary file)
-    tables = output / "tables"
+def while_a_table_is_staged(output: Path) -> str | None:
+    # once four tables are staged, the next time a table is being written to its staging table
+    # (its transaction open: SQLite's journal exists) or its CSV to the staging area (the
+    # writer's temporary file)
+    tables = output / ".staging" / "tables"
     if not (tables / "mechanism_history.csv").exists():
         return None
     if (output / "warehouse.sqlite-journal").exists():
-        return "while a table was replaced in the warehouse (transaction open)"
+        return "while a table was staged in the warehouse (transaction open)"
     tmp = next(tables.glob(".*.tmp"), None)
     return f"while {tmp.name} was written" if tmp is not None else None
 
@@ -156,7 +161,7 @@ class Recovered(Run):
 
 SCENARIOS: dict[str, Moment] = {
     "sources": during_the_source_step,
-    "publication": while_a_table_is_written,
+    "publication": while_a_table_is_staged,
     "report": while_the_report_is_rendered,
 }
 
@@ -188,19 +193,36 @@ def recovered(request, tmp_path_factory, reference_started) -> Recovered:
 # --- what the outputs must be -----------------------------------------------------------------
 
 
-def _tables(output: Path) -> dict[str, pd.DataFrame]:
-    """Every warehouse table, rows sorted on every column (equal content, whatever the order)."""
+def _tables(output: Path, staged: bool = False) -> dict[str, pd.DataFrame]:
+    """Every published warehouse table (`staged`: every staged one), rows sorted on every column
+    (equal content, whatever the order); not the log of publications, which differs by run."""
     engine = sa.create_engine(f"sqlite:///{output / 'warehouse.sqlite'}")
     try:
         with engine.connect() as conn:
-            names = sa.inspect(conn).get_table_names()
-            frames = {name: pd.read_sql_table(name, conn) for name in names}
+            names = [
+                name
+                for name in sa.inspect(conn).get_table_names()
+                if name.startswith(SQLITE_STAGING_PREFIX) == staged and name != PUBLICATIONS_TABLE
+            ]
+            frames = {
+                name.removeprefix(SQLITE_STAGING_PREFIX): pd.read_sql_table(name, conn)
+                for name in names
+            }
     finally:
         engine.dispose()
     return {
         name: frame.sort_values(list(frame.columns), ignore_index=True)
         for name, frame in frames.items()
     }
+
+
+def _publications(output: Path) -> pd.DataFrame:
+    engine = sa.create_engine(f"sqlite:///{output / 'warehouse.sqlite'}")
+    try:
+        with engine.connect() as conn:
+            return pd.read_sql_table(PUBLICATIONS_TABLE, conn).sort_values("publication_id")
+    finally:
+        engine.dispose()
 
 
 def _files(root: Path, pattern: str) -> dict[str, bytes]:
@@ -282,6 +304,11 @@ def test_nothing_is_left_started_unchecked_or_half_written(recovered):
     assert not planned, planned
     for pattern in HALF_WRITTEN:
         assert not list(recovered.output.rglob(pattern)), pattern
+    # everything staged was published, once: by the recovery (the killed run published nothing)
+    assert not _tables(recovered.output, staged=True)
+    assert not (recovered.output / ".staging").exists()
+    (publisher,) = _publications(recovered.output)["run_id"]
+    assert publisher != recovered.orphan.run_id
 
 
 def test_the_warehouse_equals_an_undisturbed_runs(recovered, reference):
@@ -327,7 +354,7 @@ def test_the_workshop_pack_is_complete(recovered, reference):
 
 # --- a full disk ------------------------------------------------------------------------------
 
-FULL = "trends"  # the table whose CSV meets a full disk
+FULL = "trends"  # the table whose staged CSV meets a full disk
 
 
 @dataclass
@@ -370,7 +397,7 @@ def disk_full(reference, tmp_path_factory) -> DiskFull:
     from wbtip_pipeline.cli import main
 
     run = _prepare(tmp_path_factory.mktemp("disk_full"))
-    shutil.copytree(reference.output, run.output)
+    shutil.copytree(reference.output, run.output, symlinks=True)  # `current` and its links
     srb = run.base / "sources" / "SRB" / "srb_centar_2021.csv"
     total = "Идентификоване жртве трговине људима,укупно,укупно,укупно,укупно,2021,"
     text = srb.read_text(encoding="utf-8")
@@ -386,16 +413,18 @@ def disk_full(reference, tmp_path_factory) -> DiskFull:
                 ["run", "--sources", str(run.base / "sources"), "--reference", str(REFERENCE)]
                 + ["--feedback", str(run.base / "feedback"), "--output", str(run.output)]
             )
-    # the changed count reached the warehouse: the run did publish what it could
+    # the changed count was staged, and not published: the refresh did not complete
     harmonised = "harmonised_statistics"
-    assert not _tables(run.output)[harmonised].equals(_tables(reference.output)[harmonised])
+    assert not _tables(run.output, staged=True)[harmonised].equals(
+        _tables(reference.output)[harmonised]
+    )
     (new_csv,) = attempted
     return DiskFull(run.base, code, out.getvalue(), err.getvalue(), new_csv)
 
 
 def test_a_full_disk_fails_the_run_naming_the_file(disk_full):
     assert disk_full.code == 1, disk_full.out + disk_full.err
-    path = disk_full.output / "tables" / f"{FULL}.csv"
+    path = disk_full.output / ".staging" / "tables" / f"{FULL}.csv"
     assert (
         f"FAILED: step {FULL} failed: OSError: [Errno 28] No space left on device: '{path}'"
         in disk_full.err
@@ -411,11 +440,50 @@ def test_a_full_disk_keeps_the_last_good_csv(disk_full, reference):
     assert not list(disk_full.output.rglob(".*.tmp"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 16 item 1 (write-audit-publish): Warehouse.publish replaces the table in the "
-    "database before it writes the CSV, so a CSV that cannot be written leaves the new rows in "
-    "the warehouse beside the old CSV",
-)
-def test_a_full_disk_keeps_the_last_good_warehouse_table(disk_full, reference):
-    pd.testing.assert_frame_equal(_tables(disk_full.output)[FULL], _tables(reference.output)[FULL])
+def test_a_full_disk_publishes_nothing_of_the_refresh(disk_full, reference):
+    # the warehouse, the CSVs and the documents are the previous publication, all of them
+    expected, got = _tables(reference.output), _tables(disk_full.output)
+    assert sorted(got) == sorted(expected)
+    for name, frame in expected.items():
+        pd.testing.assert_frame_equal(got[name], frame, obj=name)
+    for pattern in ("tables/*.csv", "report/*.html", "workshop/*.html", "data_dictionary.md"):
+        assert _files(disk_full.output, pattern) == _files(reference.output, pattern), pattern
+    assert len(_publications(disk_full.output)) == 1
+    # the table that met the full disk was not staged: neither its rows nor half its CSV
+    assert FULL not in _tables(disk_full.output, staged=True)
+    assert not (disk_full.output / ".staging" / "tables" / f"{FULL}.csv").exists()
+
+
+@pytest.fixture(scope="module")
+def disk_freed(disk_full, tmp_path_factory) -> tuple[Run, subprocess.CompletedProcess]:
+    """A copy of the full-disk run's folder, then a normal `wbtip run` there (room on the disk)."""
+    base = tmp_path_factory.mktemp("disk_freed")
+    shutil.rmtree(base)
+    shutil.copytree(disk_full.base, base, symlinks=True)
+    run = Run(base)
+    process = _wbtip(run.base, run.base / "sources", env=_env(run.base))
+    out, err = process.communicate(timeout=600)
+    return run, subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+def test_the_next_run_publishes_the_whole_refresh(disk_freed, disk_full):
+    run, done = disk_freed
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not _tables(run.output, staged=True)
+    assert not (run.output / ".staging").exists()
+    publications = _publications(run.output)
+    assert publications["publication_id"].tolist() == [1, 2]
+    # what the full disk left staged (the harmonised table) went out with the rest
+    changed = json.loads(publications["changed"].iloc[-1])
+    assert {"harmonised_statistics", FULL, "report", "workshop"} <= set(changed)
+    assert (run.output / "tables" / f"{FULL}.csv").read_text(
+        encoding="utf-8"
+    ) == disk_full.attempted
+    current = (run.output / "current").resolve()
+    assert current == (run.output / "publications" / "000002").resolve()
+    for name in ("tables", "report", "workshop", "data_dictionary.md"):
+        assert (run.output / name).resolve() == current / name
+    # the counts recorded are those of the tables published
+    tables = _tables(run.output)
+    recorded = json.loads(publications["tables"].iloc[-1])
+    assert recorded == {name: len(frame) for name, frame in tables.items()}

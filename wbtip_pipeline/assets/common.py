@@ -80,7 +80,8 @@ def publish_checked(
     extra_metadata: dict | None = None,
     output_name: str = "result",
 ) -> Iterator[dg.AssetCheckResult | dg.Output]:
-    """Validate `frame`; publish it only if it passes (otherwise the last good version stays)."""
+    """Validate `frame`; stage it only if it passes (the `publication` asset makes it visible
+    with the rest of the refresh; until then, and if it fails, the last good version stays)."""
     findings = validate(frame, schema)
     yield check_result(findings, check_name=schema_check_name(name), asset_key=dg.AssetKey(name))
     if findings:
@@ -89,7 +90,7 @@ def publish_checked(
             + findings[0].message,
             metadata={"failures": len(findings)},
         )
-    warehouse.get().publish(name, frame, schema, keys)
+    warehouse.get().stage(name, frame, schema, keys)
     yield dg.Output(
         frame,
         output_name=output_name,

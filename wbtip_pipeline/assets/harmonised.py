@@ -77,7 +77,8 @@ def harmonised_statistics(context: dg.AssetExecutionContext, warehouse: Warehous
             f"{code} is blocked ({len(findings)} findings); keeping its last good rows"
         )
     new, _ = harmonise(pd.concat(good.values(), ignore_index=True)) if good else (None, None)
-    previous = warehouse.get().read("harmonised_statistics")
+    # the latest good rows: staged by a refresh that has not been published yet, else published
+    previous = warehouse.get().read_latest("harmonised_statistics")
     table = merge_with_last_good(
         new if new is not None else pd.DataFrame(columns=HARMONISED_COLUMNS), previous, blocked
     )

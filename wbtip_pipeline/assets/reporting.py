@@ -12,6 +12,7 @@ from wbtip_pipeline.assets.reference import assessment_assets
 from wbtip_pipeline.assets.sources import raw_assets
 from wbtip_pipeline.assets.versions import (
     DICTIONARY,
+    PUBLICATION,
     RECOMMENDATIONS,
     REPORT,
     WORKSHOP,
@@ -23,6 +24,7 @@ from wbtip_pipeline.checks import check_result
 from wbtip_pipeline.dictionary import render_dictionary
 from wbtip_pipeline.presentation.audit import AuditResult, DisclosureAuditError
 from wbtip_pipeline.presentation.facts import TABLE_NAMES
+from wbtip_pipeline.publication import PublicationError, describe, staged_folder
 from wbtip_pipeline.resources import PipelinePaths, WarehouseResource
 from wbtip_pipeline.schemas.recommendations import RECOMMENDATION_SCHEMAS
 from wbtip_pipeline.schemas.registry import table_schemas
@@ -41,6 +43,9 @@ from wbtip_pipeline.transforms.recommendations import (
 from wbtip_pipeline.validation import Finding
 from wbtip_pipeline.warehouse import write_text_atomic
 
+DICTIONARY_FILE = "data_dictionary.md"
+REPORT_DIR, WORKSHOP_DIR = "report", "workshop"
+
 
 @dg.asset(
     group_name=REPORTING,
@@ -49,11 +54,13 @@ from wbtip_pipeline.warehouse import write_text_atomic
     kinds={"markdown"},
 )
 def data_dictionary(paths: PipelinePaths) -> dg.MaterializeResult:
-    path = paths.output / "data_dictionary.md"
     schemas = table_schemas()
-    write_text_atomic(render_dictionary(schemas), path)
+    write_text_atomic(render_dictionary(schemas), paths.staged(DICTIONARY_FILE))
     return dg.MaterializeResult(
-        metadata={"path": dg.MetadataValue.path(str(path)), "tables": len(schemas)},
+        metadata={
+            "path": dg.MetadataValue.path(str(paths.published(DICTIONARY_FILE))),
+            "tables": len(schemas),
+        },
         data_version=data_version(),
     )
 
@@ -215,18 +222,18 @@ def final_report(context: dg.AssetExecutionContext, paths: PipelinePaths, **tabl
     }
     from wbtip_pipeline.report.render import render_report  # charts and Typst: only when run
 
+    published = paths.published(REPORT_DIR)
     try:
-        result = render_report(
-            tables, provenance, paths.output / "report", cache_dir=paths.output / ".cache"
-        )
+        with staged_folder(paths.staged(REPORT_DIR)) as folder:
+            result = render_report(tables, provenance, folder, cache_dir=paths.output / ".cache")
     except DisclosureAuditError as error:
         yield audit_check(error.result, REPORT_AUDIT, "final_report")
         raise _audit_failure(error) from error
     yield audit_check(result.audit, REPORT_AUDIT, "final_report")
     yield dg.MaterializeResult(
         metadata={
-            "html": dg.MetadataValue.path(str(result.html_path)),
-            "pdf": dg.MetadataValue.path(str(result.pdf_path)),
+            "html": dg.MetadataValue.path(str(published / result.html_path.name)),
+            "pdf": dg.MetadataValue.path(str(published / result.pdf_path.name)),
             "pages": result.page_count,
             "charts": result.chart_count,
             "tables": result.table_count,
@@ -256,21 +263,29 @@ def workshop_pack(paths: PipelinePaths, **tables):
     status = tables.get("recommendation_status")
     from wbtip_pipeline.workshop.pack import render_workshop_pack  # only when run
 
+    published = paths.published(WORKSHOP_DIR)
     try:
-        pack = render_workshop_pack(tables, paths.output / "workshop", status=status)
+        with staged_folder(paths.staged(WORKSHOP_DIR)) as folder:
+            pack = render_workshop_pack(tables, folder, status=status)
     except DisclosureAuditError as error:
         yield audit_check(error.result, PACK_AUDIT, "workshop_pack")
         raise _audit_failure(error) from error
     yield audit_check(pack.audit, PACK_AUDIT, "workshop_pack")
+
+    def path(written: Path) -> dg.MetadataValue:  # where readers find it once published
+        return dg.MetadataValue.path(str(published / written.relative_to(folder)))
+
     yield dg.MaterializeResult(
         metadata={
-            "slides_html": dg.MetadataValue.path(str(pack.slides_html)),
-            "slides_pdf": dg.MetadataValue.path(str(pack.slides_pdf)),
-            "feedback_form": dg.MetadataValue.path(str(pack.feedback_form)),
-            "facilitator_guide": dg.MetadataValue.path(str(pack.guide_pdf)),
+            "slides_html": path(pack.slides_html),
+            "slides_pdf": path(pack.slides_pdf),
+            "feedback_form": path(pack.feedback_form),
+            "facilitator_guide": path(pack.guide_pdf),
             "guide_pages": pack.guide_pages,
             "slides": pack.slide_count,
-            "briefs": dg.MetadataValue.json({code: str(p) for code, p in pack.briefs.items()}),
+            "briefs": dg.MetadataValue.json(
+                {code: str(published / p.relative_to(folder)) for code, p in pack.briefs.items()}
+            ),
             "brief_pages": dg.MetadataValue.json(pack.brief_pages),
             "translated_briefs": dg.MetadataValue.json(
                 {f"{b.code}_{b.lang}": b.pages for b in pack.all_briefs if b.lang != "en"}
@@ -279,3 +294,45 @@ def workshop_pack(paths: PipelinePaths, **tables):
         },
         data_version=data_version(),
     )
+
+
+def build_publication(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    """The asset that makes a refresh visible: downstream of every asset that stages a table or
+    a document (`upstream`), so it runs only once all of them succeeded in its run, and
+    publishes everything staged together (`publication.py`)."""
+
+    @dg.asset(
+        name="publication",
+        deps=upstream,
+        group_name=REPORTING,
+        code_version=code_version(PUBLICATION),
+        description=(
+            "Every table, CSV and document of the refresh made visible together: staged tables "
+            "swapped in one transaction, the output folder's `current` link moved to a complete "
+            "folder, a row in the `publications` table. Runs only when every upstream step "
+            "succeeded; until then readers keep the previous publication."
+        ),
+        automation_condition=follow_inputs(),
+        kinds={"sql", "csv"},
+    )
+    def publication(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        store = warehouse.get()
+        try:
+            done = store.publish_staged(context.run_id, source_file_hashes(context.instance))
+        except PublicationError as error:
+            raise dg.Failure(description=str(error)) from error
+        finally:
+            store.dispose()
+        context.log.info(describe(done))
+        metadata = {"published": done is not None}
+        if done is not None:
+            metadata |= {
+                "publication_id": done.publication_id,
+                "folder": dg.MetadataValue.path(str(done.folder)),
+                "changed": dg.MetadataValue.json(done.changed),
+                "tables": dg.MetadataValue.json(done.tables),
+                "dagster/row_count": len(done.changed),
+            }
+        return dg.MaterializeResult(metadata=metadata, data_version=data_version())
+
+    return publication

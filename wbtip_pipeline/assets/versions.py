@@ -42,11 +42,12 @@ warnings.filterwarnings("ignore", message=".*data_version.*", category=dg.BetaWa
 
 # the code parts of the reporting layer, each with its own version: a template change re-renders
 # the documents and leaves the recommendations alone
-RECOMMENDATIONS, REPORT, WORKSHOP, DICTIONARY = (
+RECOMMENDATIONS, REPORT, WORKSHOP, DICTIONARY, PUBLICATION = (
     "recommendations",
     "report",
     "workshop",
     "dictionary",
+    "publication",
 )
 PACKAGE = Path(__file__).resolve().parents[1]
 # what each layer runs, relative to the package; the base is in every layer
@@ -55,6 +56,7 @@ BASE_PATHS = (
     "region.py",
     "validation.py",
     "warehouse.py",
+    "publication.py",
     "countries.py",
     "settings.py",
     "checks.py",
@@ -79,6 +81,7 @@ CODE_PATHS: dict[str, tuple[str, ...]] = {
     REPORT: ("presentation", "report", "templates", "assets/reporting.py"),
     WORKSHOP: ("presentation", "workshop", "templates", "assets/reporting.py"),
     DICTIONARY: ("schemas", "dictionary.py", "assets/reporting.py"),
+    PUBLICATION: ("publication.py", "assets/reporting.py"),
 }
 DATA_SUFFIXES = (".py", ".yaml", ".j2", ".typ", ".csv")
 
