@@ -1,27 +1,39 @@
 # Two commands do everything: `make run` (the pipeline on the bundled data) and `make test`.
+# Installs come from the lock file (uv.lock, `uv sync --frozen`): the versions tested are the
+# versions installed. uv itself is installed with pip when it is missing.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+UV := $(PYTHON) -m uv
+# pytest workers: one per core (pytest-xdist); `make test WORKERS=0` runs in one process
+WORKERS ?= auto
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-$(BIN)/wbtip: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+$(BIN)/wbtip: pyproject.toml uv.lock
+	$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv \
+		|| $(PYTHON) -m pip install --quiet --user uv
+	$(UV) sync --frozen --python $(PYTHON)
 	touch $@
 
-.PHONY: install run test lint dev
+.PHONY: install run test lint dev lock
 install: $(BIN)/wbtip
+
+# after editing the dependencies in pyproject.toml: resolve again and commit uv.lock
+lock:
+	$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	$(UV) lock
 
 run: install
 	$(BIN)/wbtip run
 
 lint: install
-	$(BIN)/ruff check wbtip_pipeline wbtip_pipeline_tests
+	$(BIN)/ruff check wbtip_pipeline wbtip_pipeline_tests benchmarks
+	$(BIN)/ruff format --check wbtip_pipeline wbtip_pipeline_tests benchmarks
 
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(WORKERS)
 
 dev: install
 	mkdir -p $(DAGSTER_HOME)
-	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
+	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml

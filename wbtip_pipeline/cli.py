@@ -212,12 +212,27 @@ def run_pipeline(
         return _run_locked(settings, lock, say, log_level=log_level, full=full)
 
 
+# The dagster.yaml of a new local instance (written once; deploy/dagster.yaml is the production one)
+LOCAL_INSTANCE = """\
+# Local Dagster instance of `wbtip run` (SQLite storage in this folder).
+# telemetry: no usage statistics sent. nux: no onboarding dialog in the UI.
+# freshness: freshness policies evaluated whenever a daemon runs (`dagster dev`): a published
+# table, the report or the workshop pack not refreshed for 32 days warns, for 35 days fails.
+telemetry:
+  enabled: false
+nux:
+  enabled: false
+freshness:
+  enabled: true
+"""
+
+
 def _run_locked(settings: Settings, lock, say, *, log_level: str, full: bool) -> RunReport:
     home = dagster_home()
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
-        # a local instance: SQLite storage in DAGSTER_HOME, no usage statistics sent
-        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+        # a local instance: SQLite storage in DAGSTER_HOME
+        (home / "dagster.yaml").write_text(LOCAL_INSTANCE, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
 
     import dagster as dg

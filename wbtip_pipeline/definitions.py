@@ -1,5 +1,6 @@
 """The one Definitions object: assets, checks, sensors, schedules and resources of the pipeline."""
 
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -33,7 +34,7 @@ from wbtip_pipeline.sensors import (
     build_sources_sensor,
     interval,
 )
-from wbtip_pipeline.settings import Settings, refresh_schedule
+from wbtip_pipeline.settings import ENV_WAREHOUSE, Settings, refresh_schedule
 
 ASSETS = [
     *raw_assets.values(),
@@ -83,6 +84,15 @@ refresh_sources = dg.define_asset_job(
 )
 
 
+def warehouse_url(settings: Settings) -> str | dg.EnvVar:
+    """The warehouse URL as the resource takes it: a reference to the environment variable when
+    the URL comes from it (it may hold a password: the UI and the run records then show the
+    variable's name, and the value is read when a run starts), else the default SQLite path."""
+    if os.environ.get(ENV_WAREHOUSE) and os.environ[ENV_WAREHOUSE] == settings.warehouse_url:
+        return dg.EnvVar(ENV_WAREHOUSE)
+    return settings.warehouse_url
+
+
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or Settings.from_env()
     output = Path(settings.output_dir)
@@ -123,7 +133,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
                 feedback_dir=settings.feedback_dir,
             ),
             "warehouse": WarehouseResource(
-                url=settings.warehouse_url,
+                url=warehouse_url(settings),
                 db_schema=settings.warehouse_schema,
                 output_dir=settings.output_dir,
             ),

@@ -32,7 +32,7 @@ def process_tags() -> dict[str, str]:
 @contextmanager
 def output_lock(context: dg.InitResourceContext, output_dir: str | None) -> Iterator[None]:
     """Hold `output_dir`'s lock while the run has this resource open (nothing without a run)."""
-    run = context.dagster_run
+    run = context.run
     if not output_dir or run is None or context.instance is None:
         yield
         return

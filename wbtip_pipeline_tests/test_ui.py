@@ -293,7 +293,7 @@ def test_location_serves_every_asset_in_layer_groups_with_descriptions(webserver
         settings_for(BUNDLED_SOURCES, webserver.output)
     ).resolve_asset_graph()
     assert served == {k.to_user_string() for k in defined.get_all_asset_keys()}
-    assert webserver.location == "wbtip_pipeline.definitions"
+    assert webserver.location == "wbtip_pipeline"  # workspace.yaml names it
     for node in nodes:
         name = "/".join(node["assetKey"]["path"])
         assert node["groupName"] in LAYERS, f"{name} is in group {node['groupName']!r}"

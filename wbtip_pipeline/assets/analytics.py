@@ -15,6 +15,7 @@ from wbtip_pipeline.assets.common import (
     files_cited,
     last_good_frames,
     publish_checked,
+    published_table,
     schema_check_spec,
 )
 from wbtip_pipeline.assets.reference import assessment_asset_name
@@ -68,10 +69,9 @@ def build_table_asset(
         ins={i: dg.AssetIn(i) for i in inputs},
         group_name=ANALYTICS,
         code_version=code_version(ANALYTICS),
-        description=description,
+        **published_table(name, ANALYTICS_SCHEMAS[name], description),
         check_specs=[schema_check_spec(name)],
         automation_condition=follow_inputs(),
-        kinds={"pandas", "sql"},
     )
     def _table(warehouse: WarehouseResource, **loaded):
         frame = compute(**loaded)
@@ -108,10 +108,13 @@ def usable_assessments(
     ins={**ASSESSMENT_INS, "ct_checklist": dg.AssetIn("ct_checklist")},
     group_name=ANALYTICS,
     code_version=code_version(ANALYTICS),
-    description="Latest known score per jurisdiction x checklist item (known, unknown or conflict), with its evidence and change.",
+    **published_table(
+        "mechanism_scores",
+        ANALYTICS_SCHEMAS["mechanism_scores"],
+        "Latest known score per jurisdiction x checklist item (known, unknown or conflict), with its evidence and change.",
+    ),
     check_specs=[schema_check_spec("mechanism_scores")],
     automation_condition=follow_inputs(),
-    kinds={"pandas", "sql"},
 )
 def mechanism_scores(
     paths: PipelinePaths, warehouse: WarehouseResource, ct_checklist: pd.DataFrame, **loaded
@@ -132,10 +135,13 @@ def mechanism_scores(
     ins={**ASSESSMENT_INS, "ct_checklist": dg.AssetIn("ct_checklist")},
     group_name=ANALYTICS,
     code_version=code_version(ANALYTICS),
-    description="Both sides of every item and year on which two assessments disagree (never resolved silently).",
+    **published_table(
+        "mechanism_conflicts",
+        ANALYTICS_SCHEMAS["mechanism_conflicts"],
+        "Both sides of every item and year on which two assessments disagree (never resolved silently).",
+    ),
     check_specs=[schema_check_spec("mechanism_conflicts")],
     automation_condition=follow_inputs(),
-    kinds={"pandas", "sql"},
 )
 def mechanism_conflicts(
     paths: PipelinePaths, warehouse: WarehouseResource, ct_checklist: pd.DataFrame, **loaded
@@ -156,10 +162,13 @@ def mechanism_conflicts(
     ins={**ASSESSMENT_INS, "ct_checklist": dg.AssetIn("ct_checklist")},
     group_name=ANALYTICS,
     code_version=code_version(ANALYTICS),
-    description="Every assessed year of every checklist item per jurisdiction: its score, evidence and change against the previous assessed year.",
+    **published_table(
+        "mechanism_history",
+        ANALYTICS_SCHEMAS["mechanism_history"],
+        "Every assessed year of every checklist item per jurisdiction: its score, evidence and change against the previous assessed year.",
+    ),
     check_specs=[schema_check_spec("mechanism_history")],
     automation_condition=follow_inputs(),
-    kinds={"pandas", "sql"},
 )
 def mechanism_history(
     paths: PipelinePaths, warehouse: WarehouseResource, ct_checklist: pd.DataFrame, **loaded
@@ -235,10 +244,13 @@ regional_opportunities = build_table_asset(
     },
     group_name=ANALYTICS,
     code_version=code_version(ANALYTICS),
-    description="Each US TIP figure beside the national figure of the same jurisdiction, year and indicator (compared, never merged): the difference as bounds and its likely reason.",
+    **published_table(
+        "source_triangulation",
+        TRIANGULATION_SCHEMAS["source_triangulation"],
+        "Each US TIP figure beside the national figure of the same jurisdiction, year and indicator (compared, never merged): the difference as bounds and its likely reason.",
+    ),
     check_specs=[schema_check_spec("source_triangulation")],
     automation_condition=follow_inputs(),
-    kinds={"pandas", "sql"},
 )
 def source_triangulation(
     warehouse: WarehouseResource, harmonised_statistics: pd.DataFrame, us_tip_figures: pd.DataFrame

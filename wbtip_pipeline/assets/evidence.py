@@ -8,9 +8,9 @@ A page no registry entry covers is graded `unknown` and named by the non-blockin
 import dagster as dg
 import pandas as pd
 
-from wbtip_pipeline.assets import ANALYTICS, SOURCES, follow_inputs
+from wbtip_pipeline.assets import ANALYTICS, DATA_OWNERS, SOURCES, follow_inputs
 from wbtip_pipeline.assets.analytics import ASSESSMENT_INS, usable_assessments
-from wbtip_pipeline.assets.common import publish_checked, schema_check_spec
+from wbtip_pipeline.assets.common import publish_checked, published_table, schema_check_spec
 from wbtip_pipeline.assets.sources import IO_RETRY
 from wbtip_pipeline.assets.versions import code_version, data_version
 from wbtip_pipeline.checks import WARN, build_schema_check, check_result
@@ -37,6 +37,7 @@ TIP_FIGURES = "us_tip_figures"
     retry_policy=IO_RETRY,
     description="Who publishes each web site the evidence is read from, and its grade (evidence_registry.yaml).",
     kinds={"pandas", "yaml"},
+    owners=DATA_OWNERS,
 )
 def evidence_registry(paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
     path = paths.reference(REGISTRY_FILE)
@@ -73,7 +74,11 @@ evidence_registry_schema_check = build_schema_check(
     },
     group_name=ANALYTICS,
     code_version=code_version(ANALYTICS),
-    description="Every web page a statement cites (assessments, US TIP tiers and figures): publisher, source type, original publisher of a copy, statements citing it.",
+    **published_table(
+        EVIDENCE_SOURCES,
+        EVIDENCE_SCHEMAS[EVIDENCE_SOURCES],
+        "Every web page a statement cites (assessments, US TIP tiers and figures): publisher, source type, original publisher of a copy, statements citing it.",
+    ),
     check_specs=[
         schema_check_spec(EVIDENCE_SOURCES),
         dg.AssetCheckSpec(
@@ -83,7 +88,6 @@ evidence_registry_schema_check = build_schema_check(
         ),
     ],
     automation_condition=follow_inputs(),
-    kinds={"pandas", "sql"},
 )
 def evidence_sources(
     paths: PipelinePaths,

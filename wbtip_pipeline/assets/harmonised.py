@@ -11,7 +11,12 @@ import dagster as dg
 import pandas as pd
 
 from wbtip_pipeline.assets import HARMONISED, follow_inputs
-from wbtip_pipeline.assets.common import publish_checked, schema_check_spec, source_hashes
+from wbtip_pipeline.assets.common import (
+    publish_checked,
+    published_table,
+    schema_check_spec,
+    source_hashes,
+)
 from wbtip_pipeline.assets.reference import assessment_asset_name
 from wbtip_pipeline.assets.sources import CONFIGS, raw_asset_name, raw_check_name
 from wbtip_pipeline.assets.versions import code_version
@@ -57,7 +62,11 @@ def merge_with_last_good(new: pd.DataFrame, previous: pd.DataFrame | None, block
     ins=RAW_INS,
     group_name=HARMONISED,
     code_version=code_version(HARMONISED),
-    description="Every jurisdiction's figures in one set of codes, counts as intervals (HARMONISED.md).",
+    **published_table(
+        "harmonised_statistics",
+        harmonised_schema,
+        "Every jurisdiction's figures in one set of codes, counts as intervals (HARMONISED.md).",
+    ),
     check_specs=[
         schema_check_spec("harmonised_statistics"),
         dg.AssetCheckSpec(
@@ -66,7 +75,6 @@ def merge_with_last_good(new: pd.DataFrame, previous: pd.DataFrame | None, block
             description="Breakdowns, children, convictions and year-on-year jumps that contradict the totals (warns only).",
         ),
     ],
-    kinds={"pandas", "sql"},
     automation_condition=follow_inputs(),
 )
 def harmonised_statistics(context: dg.AssetExecutionContext, warehouse: WarehouseResource, **raw):
@@ -122,9 +130,12 @@ def harmonised_statistics(context: dg.AssetExecutionContext, warehouse: Warehous
     },
     group_name=HARMONISED,
     code_version=code_version(HARMONISED),
-    description="Every finding of every check, blocking (error) or not (warning), in words an analyst understands.",
+    **published_table(
+        "data_quality_issues",
+        data_quality_schema,
+        "Every finding of every check, blocking (error) or not (warning), in words an analyst understands.",
+    ),
     check_specs=[schema_check_spec("data_quality_issues")],
-    kinds={"pandas", "sql"},
     automation_condition=follow_inputs(),
 )
 def data_quality_issues(

@@ -9,7 +9,7 @@ import io
 import dagster as dg
 import pandas as pd
 
-from wbtip_pipeline.assets import SOURCES
+from wbtip_pipeline.assets import DATA_OWNERS, SOURCES
 from wbtip_pipeline.assets.sources import CONFIGS, IO_RETRY
 from wbtip_pipeline.assets.versions import code_version, data_version
 from wbtip_pipeline.checks import build_schema_check, check_result
@@ -52,6 +52,8 @@ def _reference_output(frame: pd.DataFrame, paths: PipelinePaths, file: FileBytes
     code_version=code_version(SOURCES),
     retry_policy=IO_RETRY,
     description="Total population by jurisdiction and year (World Bank), for rates per 100,000.",
+    kinds={"pandas", "csv"},
+    owners=DATA_OWNERS,
 )
 def population(paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
     file = read_bytes(paths.reference(POPULATION_FILE))
@@ -64,6 +66,8 @@ def population(paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
     code_version=code_version(SOURCES),
     retry_policy=IO_RETRY,
     description="The 28-item CT mechanism checklist in seven domains, with legal basis.",
+    kinds={"pandas", "csv"},
+    owners=DATA_OWNERS,
 )
 def ct_checklist(paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
     file = read_bytes(paths.reference(CHECKLIST_FILE))
@@ -75,6 +79,8 @@ def ct_checklist(paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
     code_version=code_version(SOURCES),
     retry_policy=IO_RETRY,
     description="US TIP report tier per jurisdiction and report year (the external view).",
+    kinds={"pandas", "csv"},
+    owners=DATA_OWNERS,
 )
 def us_tip_tiers(paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
     file = read_bytes(paths.reference(TIERS_FILE))
@@ -87,6 +93,8 @@ def us_tip_tiers(paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
     code_version=code_version(SOURCES),
     retry_policy=IO_RETRY,
     description="Figures the US TIP reports state per jurisdiction (one row per stated number, with its quote and page): compared with the national statistics, never merged.",
+    kinds={"pandas", "csv"},
+    owners=DATA_OWNERS,
 )
 def us_tip_figures(paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
     file = read_bytes(paths.reference(FIGURES_FILE))
@@ -139,6 +147,7 @@ def build_assessment_asset(code: str, name: str) -> dg.AssetsDefinition:
         description=f"{name}: its CT mechanism assessments against the checklist, with evidence and provenance.",
         tags={"jurisdiction": code},
         kinds={"pandas", "yaml"},
+        owners=DATA_OWNERS,
     )
     def _assessments(paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
         frame = read_assessments(paths.sources_dir, code)

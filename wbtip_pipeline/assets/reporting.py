@@ -6,8 +6,13 @@ from pathlib import Path
 import dagster as dg
 
 from wbtip_pipeline import __version__
-from wbtip_pipeline.assets import REPORTING, follow_inputs
-from wbtip_pipeline.assets.common import publish_checked, schema_check_spec
+from wbtip_pipeline.assets import DATA_OWNERS, DOCUMENT_OWNERS, REPORTING, follow_inputs
+from wbtip_pipeline.assets.common import (
+    PUBLISHED_FRESHNESS,
+    publish_checked,
+    published_table,
+    schema_check_spec,
+)
 from wbtip_pipeline.assets.reference import assessment_assets
 from wbtip_pipeline.assets.sources import raw_assets
 from wbtip_pipeline.assets.versions import (
@@ -52,6 +57,9 @@ REPORT_DIR, WORKSHOP_DIR = "report", "workshop"
     code_version=code_version(DICTIONARY),
     description="The data dictionary of every published table, column and code, from the pandera schemas.",
     kinds={"markdown"},
+    owners=DOCUMENT_OWNERS,
+    # it reads no asset: only a deploy that changes the schemas (its code version) refreshes it
+    automation_condition=follow_inputs(),
 )
 def data_dictionary(paths: PipelinePaths) -> dg.MaterializeResult:
     schemas = table_schemas()
@@ -80,23 +88,32 @@ PUBLISHED_SCHEMAS = {
         "recommendations": dg.AssetOut(
             group_name=REPORTING,
             code_version=code_version(RECOMMENDATIONS),
-            description="Evidence-linked recommendations per jurisdiction and for the region, prioritised.",
+            **published_table(
+                "recommendations",
+                PUBLISHED_SCHEMAS["recommendations"],
+                "Evidence-linked recommendations per jurisdiction and for the region, prioritised.",
+            ),
             automation_condition=follow_inputs(),
-            kinds={"pandas", "sql"},
         ),
         "recommendation_changes": dg.AssetOut(
             group_name=REPORTING,
             code_version=code_version(RECOMMENDATIONS),
-            description="What changed since the previous materialisation: new, unchanged, resolved (gap closed) or rejected (by the workshop).",
+            **published_table(
+                "recommendation_changes",
+                PUBLISHED_SCHEMAS["recommendation_changes"],
+                "What changed since the previous materialisation: new, unchanged, resolved (gap closed) or rejected (by the workshop).",
+            ),
             automation_condition=follow_inputs(),
-            kinds={"pandas", "sql"},
         ),
         "recommendation_status": dg.AssetOut(
             group_name=REPORTING,
             code_version=code_version(RECOMMENDATIONS),
-            description="The validation workshop's latest decision on each recommendation, or not_discussed.",
+            **published_table(
+                "recommendation_status",
+                PUBLISHED_SCHEMAS["recommendation_status"],
+                "The validation workshop's latest decision on each recommendation, or not_discussed.",
+            ),
             automation_condition=follow_inputs(),
-            kinds={"pandas", "sql"},
         ),
     },
     ins={
@@ -211,11 +228,13 @@ def _audit_failure(error: DisclosureAuditError) -> dg.Failure:
     description="The report for policy makers (HTML and PDF), every number from the tables, with disclosure control.",
     automation_condition=follow_inputs(),
     kinds={"html", "pdf"},
+    owners=DOCUMENT_OWNERS,
+    freshness_policy=PUBLISHED_FRESHNESS,
     check_specs=[audit_check_spec(REPORT_AUDIT, "final_report", "the report")],
 )
 def final_report(context: dg.AssetExecutionContext, paths: PipelinePaths, **tables):
     provenance = {
-        "run_id": context.run_id,
+        "run_id": context.run.run_id,
         "code_version": release(),
         "source_files": source_file_hashes(context.instance),
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -257,6 +276,8 @@ def final_report(context: dg.AssetExecutionContext, paths: PipelinePaths, **tabl
     description="The validation workshop pack: slide deck (HTML, PDF), facilitator's guide, a two-page brief per jurisdiction and language, the feedback form.",
     automation_condition=follow_inputs(),
     kinds={"html", "pdf", "excel"},
+    owners=DOCUMENT_OWNERS,
+    freshness_policy=PUBLISHED_FRESHNESS,
     check_specs=[audit_check_spec(PACK_AUDIT, "workshop_pack", "the slides and the briefs")],
 )
 def workshop_pack(paths: PipelinePaths, **tables):
@@ -314,11 +335,12 @@ def build_publication(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
         ),
         automation_condition=follow_inputs(),
         kinds={"sql", "csv"},
+        owners=DATA_OWNERS,
     )
     def publication(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         store = warehouse.get()
         try:
-            done = store.publish_staged(context.run_id, source_file_hashes(context.instance))
+            done = store.publish_staged(context.run.run_id, source_file_hashes(context.instance))
         except PublicationError as error:
             raise dg.Failure(description=str(error)) from error
         finally:

@@ -10,7 +10,7 @@ The jurisdictions are the configs (`sources/configs/`, or `WBTIP_CONFIG_DIR`): t
 import dagster as dg
 import pandas as pd
 
-from wbtip_pipeline.assets import SOURCES
+from wbtip_pipeline.assets import DATA_OWNERS, SOURCES
 from wbtip_pipeline.assets.versions import code_version, data_version
 from wbtip_pipeline.checks import build_schema_check
 from wbtip_pipeline.resources import PipelinePaths
@@ -77,6 +77,7 @@ def build_raw_asset(cfg: SourceConfig) -> dg.AssetsDefinition:
         description=f"{cfg.name}: every figure of its source files, in harmonised codes, with provenance.",
         retry_policy=IO_RETRY,
         kinds={"pandas"},
+        owners=DATA_OWNERS,
         tags={"jurisdiction": cfg.jurisdiction},
     )
     def _raw(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.Output[pd.DataFrame]:

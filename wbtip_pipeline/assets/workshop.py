@@ -5,7 +5,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from wbtip_pipeline.assets import SOURCES
+from wbtip_pipeline.assets import DATA_OWNERS, SOURCES
 from wbtip_pipeline.assets.versions import code_version, data_version
 from wbtip_pipeline.checks import check_result
 from wbtip_pipeline.resources import PipelinePaths, WarehouseResource
@@ -21,6 +21,7 @@ FEEDBACK_ASSET = "workshop_feedback"
     code_version=code_version(SOURCES),
     description="Decisions of the validation workshop, read from the completed forms in data/feedback/.",
     kinds={"pandas", "excel"},
+    owners=DATA_OWNERS,
 )
 def workshop_feedback(paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
     frame = read_feedback(Path(paths.feedback_dir))
