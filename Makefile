@@ -5,7 +5,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 UV := $(PYTHON) -m uv
-# pytest workers: one per core (pytest-xdist); `make test WORKERS=0` runs in one process
+# pytest workers: one per core (pytest-xdist); `make test WORKERS=0` runs in one process. A
+# module's tests stay on one worker (--dist loadscope): its fixtures run once, not once a worker.
 WORKERS ?= auto
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
@@ -32,7 +33,7 @@ lint: install
 	$(BIN)/ruff format --check wbtip_pipeline wbtip_pipeline_tests benchmarks
 
 test: lint
-	$(BIN)/pytest -q -n $(WORKERS)
+	$(BIN)/pytest -q -n $(WORKERS) --dist loadscope --durations=15
 
 dev: install
 	mkdir -p $(DAGSTER_HOME)

@@ -67,17 +67,24 @@ class PipelineRun:
         return self.checks[name].metadata["messages"].value
 
 
+# the documents: most of a run's time (Typst), and nothing a test of the tables reads
+DOCUMENTS = {dg.AssetKey(name) for name in ("final_report", "workshop_pack", "data_dictionary")}
+
+
 def run_layers(
-    settings: Settings, instance: dg.DagsterInstance, *, sources_only=False
+    settings: Settings, instance: dg.DagsterInstance, *, sources_only=False, documents=True
 ) -> list[PipelineRun]:
-    """Run the source layer, then (unless sources_only) the rest, as `wbtip run` does."""
+    """Run the source layer, then (unless sources_only) the rest, as `wbtip run` does;
+    `documents=False` leaves out the report, the workshop pack and the dictionary (the tables are
+    published all the same: the publication publishes what its run staged)."""
     defs = build_definitions(settings)
     job = defs.resolve_implicit_global_asset_job_def()
     graph = defs.resolve_asset_graph()
     source_keys = dg.AssetSelection.groups(SOURCES).resolve(graph)
     selections = [source_keys]
     if not sources_only:
-        selections.append(set(graph.get_all_asset_keys()) - source_keys)
+        rest = set(graph.get_all_asset_keys()) - source_keys
+        selections.append(rest if documents else rest - DOCUMENTS)
     runs = []
     for keys in selections:
         result = job.execute_in_process(

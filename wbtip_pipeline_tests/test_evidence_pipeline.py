@@ -76,6 +76,7 @@ def test_an_unlisted_domain_is_unknown_with_a_warning_naming_it(tmp_path):
             "us_tip_figures",
             "evidence_registry",
             "evidence_sources",
+            "publication",  # what the run stages becomes visible only through it
         )
     }
     with dg.DagsterInstance.ephemeral() as instance:

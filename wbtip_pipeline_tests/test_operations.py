@@ -74,7 +74,8 @@ def test_a_sensor_started_after_a_run_rereads_nothing(sources, tmp_path, instanc
     `wbtip run` (here the same two runs), starting the daemon requests nothing; a changed file
     still is."""
     assert all(
-        r.result.success for r in run_layers(settings_for(sources, tmp_path / "o"), instance)
+        r.result.success
+        for r in run_layers(settings_for(sources, tmp_path / "o"), instance, documents=False)
     )
     ticker = Ticker(sources, instance)
     assert ticker.tick() == []  # first sight: waiting for the files to be stable

@@ -32,9 +32,9 @@ def test_published_recommendations_cite_existing_evidence(bundled_run):
 def test_ids_stable_and_a_closed_gap_is_resolved(sources, tmp_path, instance):
     settings = settings_for(sources, tmp_path / "out")
     warehouse = Warehouse(f"sqlite:///{tmp_path / 'out' / 'warehouse.sqlite'}")
-    run_layers(settings, instance)
+    run_layers(settings, instance, documents=False)
     first = warehouse.read("recommendations")
-    run_layers(settings, instance)
+    run_layers(settings, instance, documents=False)
     second = warehouse.read("recommendations")
     assert sorted(first.recommendation_id) == sorted(second.recommendation_id)
     changes = warehouse.read("recommendation_changes")
@@ -51,7 +51,7 @@ def test_ids_stable_and_a_closed_gap_is_resolved(sources, tmp_path, instance):
         + '    source_url: "https://example.org/test"\n',
         encoding="utf-8",
     )
-    run_layers(settings, instance)
+    run_layers(settings, instance, documents=False)
     changes = warehouse.read("recommendation_changes").set_index("recommendation_id")
     for rec_id in gap.recommendation_id:
         assert changes.loc[rec_id, "change"] == "resolved"
