@@ -181,6 +181,14 @@ def source_file_hashes(instance: dg.DagsterInstance) -> dict[str, str]:
     return dict(sorted(files.items()))
 
 
+def run_id_of(context: dg.AssetExecutionContext) -> str:
+    """The id of the run executing the asset; an asset called as a function (a test) has none."""
+    try:
+        return context.run.run_id
+    except dg.DagsterError:  # DagsterInvalidPropertyError: invoked directly, outside a run
+        return "direct invocation"
+
+
 # the disclosure audit of a published document: a blocking check named `<asset>_<property>`
 REPORT_AUDIT = "final_report_disclosure_audit"
 PACK_AUDIT = "workshop_pack_disclosure_audit"
@@ -234,7 +242,7 @@ def _audit_failure(error: DisclosureAuditError) -> dg.Failure:
 )
 def final_report(context: dg.AssetExecutionContext, paths: PipelinePaths, **tables):
     provenance = {
-        "run_id": context.run.run_id,
+        "run_id": run_id_of(context),
         "code_version": release(),
         "source_files": source_file_hashes(context.instance),
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -319,8 +327,9 @@ def workshop_pack(paths: PipelinePaths, **tables):
 
 def build_publication(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
     """The asset that makes a refresh visible: downstream of every asset that stages a table or
-    a document (`upstream`), so it runs only once all of them succeeded in its run, and
-    publishes everything staged together (`publication.py`)."""
+    a document (it reads `upstream`, the last of them: `definitions.last_stagers`), so it runs
+    only once all of them succeeded in its run, and publishes everything staged together
+    (`publication.py`)."""
 
     @dg.asset(
         name="publication",
@@ -330,8 +339,10 @@ def build_publication(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
         description=(
             "Every table, CSV and document of the refresh made visible together: staged tables "
             "swapped in one transaction, the output folder's `current` link moved to a complete "
-            "folder, a row in the `publications` table. Runs only when every upstream step "
-            "succeeded; until then readers keep the previous publication."
+            "folder, a row in the `publications` table. It reads the last documents, which read "
+            "every table: it runs only when every upstream step of its run succeeded, and until "
+            "then readers keep the previous publication. Run alone, it publishes what earlier "
+            "runs staged."
         ),
         automation_condition=follow_inputs(),
         kinds={"sql", "csv"},
@@ -340,7 +351,7 @@ def build_publication(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
     def publication(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         store = warehouse.get()
         try:
-            done = store.publish_staged(context.run.run_id, source_file_hashes(context.instance))
+            done = store.publish_staged(run_id_of(context), source_file_hashes(context.instance))
         except PublicationError as error:
             raise dg.Failure(description=str(error)) from error
         finally:
