@@ -69,6 +69,7 @@ class RunReport:
     label_warnings: list[str] = field(default_factory=list)
     abandoned: list[str] = field(default_factory=list)  # runs of killed processes, marked failed
     run_ids: list[str] = field(default_factory=list)
+    publication: str = ""  # what readers see after the run (`_publication_line`)
 
     @property
     def ok(self) -> bool:
@@ -304,7 +305,33 @@ def _run_locked(settings: Settings, lock, say, *, log_level: str, full: bool) ->
             )
         if "data_quality_issues" in report.materialised:
             report.label_warnings = _label_warnings(settings)
+        report.publication = _publication_line(settings, report)
     return report
+
+
+def _publication_line(settings: Settings, report: RunReport) -> str:
+    """What readers see after the run: the publication it made, or why they see the previous one."""
+    from wbtip_pipeline.publication import describe
+    from wbtip_pipeline.warehouse import Warehouse
+
+    warehouse = Warehouse(
+        settings.warehouse_url, schema=settings.warehouse_schema, output_dir=settings.output_dir
+    )
+    try:
+        latest = warehouse.latest_publication()
+        staged = bool(warehouse.staged_tables()) or bool(warehouse.output.staged_entries())
+    finally:
+        warehouse.dispose()
+    if (
+        "publication" in report.materialised
+        and latest is not None
+        and latest.run_id in report.run_ids
+    ):
+        return describe(latest)
+    if staged:
+        previous = f"publication {latest.publication_id}" if latest else "nothing published yet"
+        return f"not published (a step failed): readers keep {previous}; the next complete refresh publishes what was staged"
+    return ""
 
 
 def _count(n: int, what: str) -> str:
@@ -315,6 +342,8 @@ def _print_summary(report: RunReport, output: str) -> None:
     if report.materialised or report.failures:
         kept = f", {len(report.up_to_date)} up to date" if report.up_to_date else ""
         print(f"wbtip: {len(report.materialised)} assets materialised{kept}; outputs in {output}")
+    if report.publication:
+        print(f"wbtip: {report.publication}")
     counts = []
     if report.warnings or report.label_warnings:
         labels = f" ({len(report.label_warnings)} about labels)" if report.label_warnings else ""

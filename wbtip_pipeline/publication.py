@@ -203,9 +203,10 @@ def now() -> str:
 def describe(publication: Publication | None) -> str:
     if publication is None:
         return "nothing staged: the current publication stays"
+    tables = len(publication.tables)
     return (
-        f"publication {publication.publication_id}: {len(publication.changed)} tables and "
-        f"documents replaced, {len(publication.tables)} tables published"
+        f"publication {publication.publication_id}: {len(publication.changed)} of its tables "
+        f"and documents new, {tables} tables in all"
     )
 
 

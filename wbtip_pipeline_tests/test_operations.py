@@ -98,12 +98,12 @@ def test_sensor_intervals_come_from_the_environment(monkeypatch, tmp_path):
     }
     defs = build_definitions(settings)
     for name in names:
-        assert defs.get_sensor_def(name).minimum_interval_seconds == DEFAULT_INTERVAL
+        assert defs.resolve_sensor_def(name).minimum_interval_seconds == DEFAULT_INTERVAL
     for env in names.values():
         monkeypatch.setenv(env, "3")
     defs = build_definitions(settings)
     for name in names:
-        assert defs.get_sensor_def(name).minimum_interval_seconds == 3
+        assert defs.resolve_sensor_def(name).minimum_interval_seconds == 3
 
 
 def test_modified_file_requests_a_run_and_same_content_does_not(settled, sources):

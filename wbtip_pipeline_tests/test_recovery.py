@@ -430,6 +430,10 @@ def test_a_full_disk_fails_the_run_naming_the_file(disk_full):
         in disk_full.err
     )
     assert "1 failure" in disk_full.out
+    assert (
+        "wbtip: not published (a step failed): readers keep publication 1; the next complete "
+        "refresh publishes what was staged" in disk_full.out
+    )
 
 
 def test_a_full_disk_keeps_the_last_good_csv(disk_full, reference):
@@ -469,6 +473,7 @@ def disk_freed(disk_full, tmp_path_factory) -> tuple[Run, subprocess.CompletedPr
 def test_the_next_run_publishes_the_whole_refresh(disk_freed, disk_full):
     run, done = disk_freed
     assert done.returncode == 0, done.stdout + done.stderr
+    assert "wbtip: publication 2: " in done.stdout
     assert not _tables(run.output, staged=True)
     assert not (run.output / ".staging").exists()
     publications = _publications(run.output)
