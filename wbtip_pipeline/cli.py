@@ -317,9 +317,12 @@ def _publication_line(settings: Settings, report: RunReport) -> str:
     warehouse = Warehouse(
         settings.warehouse_url, schema=settings.warehouse_schema, output_dir=settings.output_dir
     )
+    output = warehouse.output
     try:
         latest = warehouse.latest_publication()
-        staged = bool(warehouse.staged_tables()) or bool(warehouse.output.staged_entries())
+        staged = bool(
+            warehouse.staged_tables() or output.staged_tables() or output.staged_entries()
+        )
     finally:
         warehouse.dispose()
     if (
@@ -329,8 +332,17 @@ def _publication_line(settings: Settings, report: RunReport) -> str:
     ):
         return describe(latest)
     if staged:
-        previous = f"publication {latest.publication_id}" if latest else "nothing published yet"
-        return f"not published (a step failed): readers keep {previous}; the next complete refresh publishes what was staged"
+        shown = output.current()
+        if shown is None:
+            previous = "nothing, no publication yet"
+        elif latest is not None and shown == latest.folder.resolve():
+            previous = f"publication {latest.publication_id}"
+        else:
+            previous = f"the publication in {shown.name}"
+        return (
+            f"not published (a step failed): readers keep {previous}; the next complete refresh "
+            "publishes what was staged"
+        )
     return ""
 
 

@@ -142,8 +142,10 @@ class OutputFolder:
         return final
 
     def point_to(self, folder: Path) -> None:
-        """Move `current` to `folder` in one rename, and make the readers' paths links through it."""
+        """Move `current` to `folder` in one rename; the readers' paths, links through it, are
+        made first (dangling until the first publication), so no moment lacks them."""
         self.output.mkdir(parents=True, exist_ok=True)
+        self.link_readers()
         relative = Path(PUBLICATIONS) / folder.name
         tmp = self.output / f".{CURRENT}.{os.getpid()}.tmp"
         tmp.unlink(missing_ok=True)
@@ -152,6 +154,10 @@ class OutputFolder:
         if link.is_dir() and not link.is_symlink():  # an output folder copied without its links
             shutil.rmtree(link)
         os.replace(tmp, link)
+
+    def link_readers(self) -> None:
+        """Make `tables`, `report`, `workshop` and `data_dictionary.md` links through `current`
+        (idempotent; replaces the folders of an output folder from before publications)."""
         for name in READER_PATHS:
             path = self.output / name
             target = Path(CURRENT) / name
@@ -172,16 +178,18 @@ class OutputFolder:
         if self.staging.exists():
             shutil.rmtree(self.staging)
 
-    def prune(self, keep: int = KEEP) -> list[Path]:
-        """Remove publication folders older than the `keep` latest; the current one always stays."""
+    def prune(self, keep: set[str]) -> list[Path]:
+        """Remove the publication folders other than `keep` (by name: those of the latest
+        publications the warehouse records) and the current one."""
         current = self.current()
-        folders = sorted(
-            (p for p in self.publications.glob("[0-9]*") if p.name.isdigit()),
-            key=lambda p: int(p.name),
-        ) if self.publications.is_dir() else []  # fmt: skip
+        folders = (
+            [p for p in self.publications.glob("[0-9]*") if p.name.isdigit()]
+            if self.publications.is_dir()
+            else []
+        )
         removed = []
-        for old in folders[:-keep] if keep else folders:
-            if current is not None and old.resolve() == current:
+        for old in folders:
+            if old.name in keep or (current is not None and old.resolve() == current):
                 continue
             shutil.rmtree(old, ignore_errors=True)
             removed.append(old)

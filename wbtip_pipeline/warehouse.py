@@ -18,6 +18,7 @@ on both backends.
 
 from __future__ import annotations
 
+import filecmp
 import json
 import os
 import re
@@ -33,6 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from wbtip_pipeline.publication import (
+    KEEP,
     TABLES,
     OutputFolder,
     Publication,
@@ -45,6 +47,8 @@ from wbtip_pipeline.region import FOOTNOTE_MARK, load_region
 FOOTNOTE_COLUMN = "footnote"
 # SQLite has no schemas to spare: staged tables sit beside the published ones under this prefix
 SQLITE_STAGING_PREFIX = "_staging_"
+# PostgreSQL: how long staging or publishing waits for a reader's lock before it fails
+LOCK_TIMEOUT = "30s"
 PUBLICATIONS_TABLE = "publications"
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
@@ -118,13 +122,15 @@ class Warehouse:
         """PostgreSQL: a schema of its own beside the published one; SQLite: none (a prefix)."""
         if self.sqlite:
             return None
-        return f"{self.schema or 'wbtip'}_staging"
+        return f"{self.schema or 'public'}_staging"
 
     def staging_name(self, name: str) -> str:
         return f"{SQLITE_STAGING_PREFIX}{name}" if self.sqlite else name
 
     def _ensure_schema(self, conn: sa.Connection, schema: str | None) -> None:
-        if schema:
+        # asked first: CREATE SCHEMA IF NOT EXISTS needs the right to create schemas even when
+        # the schema exists, which a role that only owns its schemas lacks
+        if schema and not sa.inspect(conn).has_schema(schema):
             conn.execute(sa.schema.CreateSchema(schema, if_not_exists=True))
 
     def table_def(
@@ -179,6 +185,8 @@ class Warehouse:
             index_name=f"ix_{staged}_key" if self.sqlite else f"ix_{name}_key",
         )
         with self.engine.begin() as conn:
+            if not self.sqlite:
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
             self._ensure_schema(conn, self.staging_schema)
             table.drop(conn, checkfirst=True)
             table.create(conn)
@@ -223,7 +231,13 @@ class Warehouse:
         _fail_after_insert: bool = False,
     ) -> None:
         """Replace table `name` with `frame` at once (staged, then swapped in one transaction),
-        then write its CSV copy into `tables_dir`: one table on its own, outside a refresh."""
+        then write its CSV copy into `tables_dir`: one table on its own, outside a refresh.
+        Refused while a refresh has the table staged (it would publish that refresh's half)."""
+        if name in self.staged_tables():
+            raise PublicationError(
+                f"table {name} is staged by a refresh that has not been published; "
+                "publish the refresh (wbtip run) first"
+            )
         self._stage_table(name, frame, schema, keys or [], fail_after_insert=_fail_after_insert)
         with self.engine.begin() as conn:
             self._swap(conn, [name])
@@ -245,34 +259,87 @@ class Warehouse:
 
     def _swap(self, conn: sa.Connection, names: list[str]) -> dict[str, int]:
         """Inside `conn`'s transaction: every staged table of `names` replaces its published
-        one (indexes and comments included); {name: rows}."""
+        one; {name: rows}.
+
+        A published table whose columns are unchanged keeps its identity: its rows are replaced
+        (what analysts built on it, views and grants, stays), and its column comments follow
+        the staged ones. A new table, or one whose columns changed, replaces the published one
+        (renamed into place); a view on the old one then stops the publication with a message
+        naming the table. PostgreSQL waits at most `LOCK_TIMEOUT` for a reader's lock."""
+        if not self.sqlite:
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
         self._ensure_schema(conn, self.schema)
-        prep = conn.dialect.identifier_preparer
+        live_schema = self._live_schema(conn)
+        inspector = sa.inspect(conn)
         rows = {}
         for name in sorted(names):
             staged = sa.Table(
                 self.staging_name(name), sa.MetaData(schema=self.staging_schema), autoload_with=conn
             )
             rows[name] = conn.execute(sa.select(sa.func.count()).select_from(staged)).scalar_one()
-            sa.Table(name, sa.MetaData(schema=self.schema)).drop(conn, checkfirst=True)
-            if self.sqlite:
-                indexes = list(staged.indexes)
-                for index in indexes:
-                    index.drop(conn)
+            if inspector.has_table(name, schema=live_schema):
+                live = sa.Table(name, sa.MetaData(schema=live_schema), autoload_with=conn)
+                if _same_columns(live, staged, conn.dialect):
+                    self._replace_rows(conn, live, staged)
+                    continue
+            self._replace_table(conn, name, staged, live_schema)
+        return rows
+
+    def _live_schema(self, conn: sa.Connection) -> str | None:
+        """The schema of the published tables: the configured one, else (PostgreSQL) the first
+        of the connection's search path, where unqualified names go."""
+        if self.sqlite or self.schema:
+            return self.schema
+        return conn.exec_driver_sql("SELECT current_schema()").scalar_one()
+
+    def _replace_rows(self, conn: sa.Connection, live: sa.Table, staged: sa.Table) -> None:
+        conn.execute(live.delete())
+        columns = [c.name for c in live.columns]
+        conn.execute(live.insert().from_select(columns, sa.select(*(staged.c[c] for c in columns))))
+        if not self.sqlite:  # the descriptions may have changed with the schema
+            prep = conn.dialect.identifier_preparer
+            for column in staged.columns:
+                if column.comment != live.c[column.name].comment:
+                    conn.execute(
+                        sa.text(f"COMMENT ON COLUMN {prep.format_table(live)}."
+                                f"{prep.quote(column.name)} IS :comment"),
+                        {"comment": column.comment},
+                    )  # fmt: skip
+        staged.drop(conn)
+
+    def _replace_table(
+        self, conn: sa.Connection, name: str, staged: sa.Table, live_schema: str | None
+    ) -> None:
+        prep = conn.dialect.identifier_preparer
+        try:
+            with conn.begin_nested():
+                sa.Table(name, sa.MetaData(schema=live_schema)).drop(conn, checkfirst=True)
+        except sa.exc.DBAPIError as error:  # PostgreSQL: a view or a key depends on it
+            raise PublicationError(
+                f"table {name} has new columns and cannot replace the published one, which "
+                f"other objects depend on ({str(error.orig).splitlines()[0]}); nothing was "
+                "published: drop or adapt them, then run again"
+            ) from error
+        if self.sqlite:
+            indexes = list(staged.indexes)
+            for index in indexes:
+                index.drop(conn)
+            # the legacy rename does not re-check the views on the table it replaces by name
+            conn.exec_driver_sql("PRAGMA legacy_alter_table = ON")
+            try:
                 conn.exec_driver_sql(
                     f"ALTER TABLE {prep.quote(staged.name)} RENAME TO {prep.quote(name)}"
                 )
-                live = sa.Table(name, sa.MetaData(), autoload_with=conn)
-                for index in indexes:
-                    sa.Index(f"ix_{name}_key", *(live.c[c.name] for c in index.columns)).create(
-                        conn
-                    )
-            else:
-                conn.exec_driver_sql(
-                    f"ALTER TABLE {prep.quote_schema(self.staging_schema)}.{prep.quote(name)} "
-                    f"SET SCHEMA {prep.quote_schema(self.schema or 'public')}"
-                )
-        return rows
+            finally:
+                conn.exec_driver_sql("PRAGMA legacy_alter_table = OFF")
+            live = sa.Table(name, sa.MetaData(), autoload_with=conn)
+            for index in indexes:
+                sa.Index(f"ix_{name}_key", *(live.c[c.name] for c in index.columns)).create(conn)
+        else:
+            conn.exec_driver_sql(
+                f"ALTER TABLE {prep.quote_schema(self.staging_schema)}.{prep.quote(name)} "
+                f"SET SCHEMA {prep.quote_schema(live_schema)}"
+            )
 
     # --- publications -----------------------------------------------------------------------
 
@@ -328,7 +395,9 @@ class Warehouse:
         ):
             self.output.point_to(latest.folder)
             completed = latest
-        _drop_published(self.output)
+        elif self.output.current() is not None:
+            self.output.link_readers()  # a writer may have died before it made them
+        _drop_published(self.output, self.staged_tables())
         return completed
 
     def publish_staged(
@@ -346,7 +415,7 @@ class Warehouse:
             unpaired = sorted(in_database ^ as_csv)
             raise PublicationError(
                 f"staged tables without their CSV or the reverse: {', '.join(unpaired)}; "
-                "nothing was published (run the refresh again to stage them anew)"
+                "nothing was published (wbtip run --full stages every table anew)"
             )
         documents = self.output.staged_entries()
         if not in_database and not documents:
@@ -370,12 +439,28 @@ class Warehouse:
                 )
                 self._record(conn, publication)
         except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)  # never committed: no such publication
+            # an error after the commit (the connection lost with its reply) must not remove
+            # the folder the warehouse now names: the next writer rolls forward to it
+            if not self._recorded(publication_id):
+                shutil.rmtree(folder, ignore_errors=True)
             raise
         self.output.point_to(folder)
         self.output.clear_staging()
-        self.output.prune()
+        self.output.prune(keep=self._recent_folders())
         return publication
+
+    def _recorded(self, publication_id: int) -> bool:
+        """Whether the warehouse has publication `publication_id` (unknown: True, to keep)."""
+        try:
+            log = self.publications()
+        except Exception:  # noqa: BLE001 - the database cannot say: keep the folder
+            return True
+        return bool((log["publication_id"] == publication_id).any())
+
+    def _recent_folders(self) -> set[str]:
+        """The folders of the latest `KEEP` publications this warehouse records."""
+        log = self.publications().tail(KEEP)
+        return {Path(folder).name for folder in log["folder"]}
 
     def _record(self, conn: sa.Connection, publication: Publication) -> None:
         table = self.publications_table()
@@ -413,20 +498,40 @@ class Warehouse:
             return pd.read_sql(sa.select(table), conn)
 
 
-def _drop_published(output: OutputFolder) -> None:
-    """Remove staged files that the current publication holds already (the same file: they are
-    hard-linked into it), left when a writer died after publishing and before clearing."""
+def _same(a: Path, b: Path) -> bool:
+    """The same file (hard-linked into the publication), or, where the file system made a copy
+    instead, the same bytes."""
+    return os.path.samefile(a, b) or filecmp.cmp(a, b, shallow=False)
+
+
+def _drop_published(output: OutputFolder, staged_in_database: set[str]) -> None:
+    """Remove staged files that the current publication holds already, left when a writer died
+    after publishing and before clearing: a document's file that is the published one (hard
+    linked into it, or its copy), a table's CSV only once its staging table is gone (published:
+    a table restaged with unchanged rows has the same CSV and is not published yet)."""
     current = output.current()
     if current is None or not output.staging.is_dir():
         return
+    tables = output.staging / TABLES
     for path in sorted(output.staging.rglob("*"), reverse=True):
         published = current / path.relative_to(output.staging)
-        if path.is_file() and published.is_file() and os.path.samefile(path, published):
+        if path.parent == tables and path.stem in staged_in_database:
+            continue
+        if path.is_file() and published.is_file() and _same(path, published):
             path.unlink()
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()
     if not any(output.staging.iterdir()):
         output.staging.rmdir()
+
+
+def _same_columns(live: sa.Table, staged: sa.Table, dialect) -> bool:
+    """The same column names, in order, of the same types."""
+
+    def shape(table: sa.Table) -> list[tuple[str, str]]:
+        return [(c.name, c.type.compile(dialect=dialect)) for c in table.columns]
+
+    return shape(live) == shape(staged)
 
 
 def _write_atomic(path: Path, write, mode: str = "w") -> None:

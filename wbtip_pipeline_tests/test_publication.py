@@ -231,3 +231,101 @@ def test_an_output_folder_from_before_publications_is_taken_over(tmp_path):
     assert (out / "tables").is_symlink()
     assert sorted(p.name for p in (out / "tables").iterdir()) == ["a.csv"]
     store.dispose()
+
+
+# --- found in review: each was a way to get stuck or to lose what analysts built ---------------
+
+
+def test_a_table_restaged_with_unchanged_rows_is_published_with_the_rest(store):
+    _publish_v1(store)
+    store.stage("a", V1["a"], keys=["jurisdiction"])  # the same rows: the same CSV bytes
+    store.stage("b", V1["b"].assign(value=4), keys=["jurisdiction"])
+    done = store.publish_staged("run-2")
+    assert done.changed == ["a", "b"]
+    assert store.read("b")["value"].tolist() == [4]
+
+
+def test_an_error_after_the_commit_keeps_the_folder_the_warehouse_names(store, monkeypatch):
+    from contextlib import contextmanager
+
+    out = store.output.output
+    _publish_v1(store)
+    v2 = V1["a"].assign(value=[7, 8])
+    store.stage("a", v2, keys=["jurisdiction"])
+    real_begin = store.engine.begin
+
+    @contextmanager
+    def begin_then_lose_the_reply():
+        with real_begin() as conn:
+            yield conn
+        raise OSError("server closed the connection unexpectedly")  # after COMMIT went through
+
+    monkeypatch.setattr(store.engine, "begin", begin_then_lose_the_reply)
+    with pytest.raises(OSError, match="closed the connection"):
+        store.publish_staged("run-2")
+    monkeypatch.undo()
+    assert (out / "publications" / "000002").is_dir()  # named by the warehouse: kept
+    assert store.roll_forward().publication_id == 2
+    pd.testing.assert_frame_equal(_csv(out, "a"), v2)
+    assert store.publish_staged("run-3") is None  # nothing stuck in the staging area
+
+
+def test_the_readers_links_are_made_again_if_a_writer_died_before_them(store):
+    out = store.output.output
+    _publish_v1(store)
+    (out / "tables").unlink()
+    (out / "report").unlink()
+    assert store.roll_forward() is None  # `current` was right: nothing to roll forward ...
+    pd.testing.assert_frame_equal(_csv(out, "a"), V1["a"])  # ... and the links are back
+    assert (out / "report" / "report.html").read_text(encoding="utf-8") == "v1"
+
+
+def test_a_view_on_a_published_table_survives_a_publication(store):
+    _publish_v1(store)
+    prep = sa.inspect(store.engine).dialect.identifier_preparer
+    table = f"{prep.quote_schema(store.schema)}.a" if store.schema else "a"
+    view = f"{prep.quote_schema(store.schema)}.a_view" if store.schema else "a_view"
+    with store.engine.begin() as conn:  # an analyst's view
+        conn.exec_driver_sql(f"CREATE VIEW {view} AS SELECT value FROM {table}")
+    store.stage("a", V1["a"].assign(value=[5, 6]), keys=["jurisdiction"])
+    store.publish_staged("run-2")
+    with store.engine.connect() as conn:
+        assert sorted(conn.exec_driver_sql(f"SELECT value FROM {view}").scalars()) == [5, 6]
+
+
+def test_new_columns_under_a_view_stop_the_publication_by_name_on_postgres(tmp_path, request):
+    url, schema = request.getfixturevalue("postgres_schema")
+    store = Warehouse(url, schema=schema, output_dir=tmp_path / "out")
+    _publish_v1(store)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql(f'CREATE VIEW "{schema}".a_view AS SELECT value FROM "{schema}".a')
+    store.stage("a", V1["a"].assign(extra=1), keys=["jurisdiction"])
+    with pytest.raises(PublicationError, match="table a has new columns .* depend on it"):
+        store.publish_staged("run-2")
+    pd.testing.assert_frame_equal(store.read("a"), V1["a"])  # nothing published
+    assert len(store.publications()) == 1
+    store.dispose()
+
+
+def test_grants_on_a_published_table_survive_a_publication_on_postgres(tmp_path, request):
+    url, schema = request.getfixturevalue("postgres_schema")
+    store = Warehouse(url, schema=schema, output_dir=tmp_path / "out")
+    _publish_v1(store)
+    acl = f"SELECT relacl::text FROM pg_class WHERE oid = '\"{schema}\".a'::regclass"
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql(f'GRANT SELECT ON "{schema}".a TO PUBLIC')
+        granted = conn.exec_driver_sql(acl).scalar_one()
+    assert "=r/" in granted
+    store.stage("a", V1["a"].assign(value=[5, 6]), keys=["jurisdiction"])
+    store.publish_staged("run-2")
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql(acl).scalar_one() == granted
+    store.dispose()
+
+
+def test_publishing_one_table_while_a_refresh_has_it_staged_is_refused(store):
+    _publish_v1(store)
+    store.stage("a", V1["a"].assign(value=0), keys=["jurisdiction"])
+    with pytest.raises(PublicationError, match="staged by a refresh"):
+        store.publish("a", V1["a"].assign(value=1), keys=["jurisdiction"])
+    assert store.publish_staged("run-2").changed == ["a"]
