@@ -28,6 +28,7 @@ import os
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,18 +113,25 @@ def _collect(result, report: RunReport) -> None:
         report.failures.append(f"run {result.run_id} failed{cause}")
 
 
-def _label_warnings(settings: Settings) -> list[str]:
-    """The label warnings of this refresh's `data_quality_issues` (each names file and row):
-    published, or staged when a failure kept the refresh from being published."""
+@contextmanager
+def _warehouse(settings: Settings):
+    """The warehouse of `settings` with its output folder, its connections closed after use."""
     from wbtip_pipeline.warehouse import Warehouse
 
     warehouse = Warehouse(
         settings.warehouse_url, schema=settings.warehouse_schema, output_dir=settings.output_dir
     )
     try:
-        issues = warehouse.read_latest("data_quality_issues")
+        yield warehouse
     finally:
         warehouse.dispose()
+
+
+def _label_warnings(settings: Settings) -> list[str]:
+    """The label warnings of this refresh's `data_quality_issues` (each names file and row):
+    published, or staged when a failure kept the refresh from being published."""
+    with _warehouse(settings) as warehouse:
+        issues = warehouse.read_latest("data_quality_issues")
     if issues is None or issues.empty:
         return []
     labels = issues[issues["check_name"].isin(LABEL_CHECKS)]
@@ -146,15 +154,8 @@ def _remove_leftovers(output: Path) -> int:
 
 def _roll_forward(settings: Settings):
     """A publication committed to the warehouse and not yet pointed to (`publication.py`)."""
-    from wbtip_pipeline.warehouse import Warehouse
-
-    warehouse = Warehouse(
-        settings.warehouse_url, schema=settings.warehouse_schema, output_dir=settings.output_dir
-    )
-    try:
+    with _warehouse(settings) as warehouse:
         return warehouse.roll_forward()
-    finally:
-        warehouse.dispose()
 
 
 def dagster_home() -> Path:
@@ -312,19 +313,13 @@ def _run_locked(settings: Settings, lock, say, *, log_level: str, full: bool) ->
 def _publication_line(settings: Settings, report: RunReport) -> str:
     """What readers see after the run: the publication it made, or why they see the previous one."""
     from wbtip_pipeline.publication import describe
-    from wbtip_pipeline.warehouse import Warehouse
 
-    warehouse = Warehouse(
-        settings.warehouse_url, schema=settings.warehouse_schema, output_dir=settings.output_dir
-    )
-    output = warehouse.output
-    try:
+    with _warehouse(settings) as warehouse:
+        output = warehouse.output
         latest = warehouse.latest_publication()
         staged = bool(
             warehouse.staged_tables() or output.staged_tables() or output.staged_entries()
         )
-    finally:
-        warehouse.dispose()
     if (
         "publication" in report.materialised
         and latest is not None

@@ -40,9 +40,10 @@ from pathlib import Path
 STAGING = ".staging"
 PUBLICATIONS = "publications"
 CURRENT = "current"
-TABLES = "tables"
+# what a publication holds: the tables' CSVs, the two documents' folders, the dictionary
+TABLES, REPORT, WORKSHOP, DICTIONARY = "tables", "report", "workshop", "data_dictionary.md"
 # the paths readers use, each a link through `current` (made at the first publication)
-READER_PATHS = (TABLES, "report", "workshop", "data_dictionary.md")
+READER_PATHS = (TABLES, REPORT, WORKSHOP, DICTIONARY)
 KEEP = 3  # publication folders kept: the current one and two before it
 BUILDING = ".building-"
 

@@ -70,6 +70,7 @@ class PipelineRun:
 # the documents: most of a run's time (Typst), and nothing a test of the tables reads
 DOCUMENTS = {dg.AssetKey(name) for name in ("final_report", "workshop_pack", "data_dictionary")}
 PUBLICATION = dg.AssetKey("publication")
+QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}  # the runs' console logs
 
 
 def run_layers(
@@ -92,7 +93,7 @@ def run_layers(
             instance=instance,
             asset_selection=sorted(keys),
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+            run_config=QUIET,
         )
         checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
         runs.append(PipelineRun(result, checks))
@@ -109,7 +110,7 @@ def publish(job, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
         instance=instance,
         asset_selection=[PUBLICATION],
         raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+        run_config=QUIET,
     )
 
 

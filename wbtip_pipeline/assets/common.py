@@ -134,11 +134,8 @@ def column_schema_of(schema: pa.DataFrameSchema) -> dg.TableSchema:
 def column_schema(frame: pd.DataFrame, schema: pa.DataFrameSchema | None) -> dg.TableSchema:
     """The columns a table was written with: their types in the frame, with the description and
     constraints its schema declares (`column_schema_of`)."""
-    declared = (
-        {column.name: column for column in column_schema_of(schema).columns}
-        if schema is not None
-        else {}
-    )
+    of_schema = column_schema_of(schema) if schema is not None else None
+    declared = {column.name: column for column in of_schema.columns} if of_schema else {}
     return dg.TableSchema(
         columns=[
             dg.TableColumn(
@@ -149,7 +146,7 @@ def column_schema(frame: pd.DataFrame, schema: pa.DataFrameSchema | None) -> dg.
             )
             for col in frame.columns
         ],
-        constraints=column_schema_of(schema).constraints if schema is not None else None,
+        constraints=of_schema.constraints if of_schema else None,
     )
 
 

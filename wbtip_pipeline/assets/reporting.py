@@ -29,6 +29,9 @@ from wbtip_pipeline.checks import check_result
 from wbtip_pipeline.dictionary import render_dictionary
 from wbtip_pipeline.presentation.audit import AuditResult, DisclosureAuditError
 from wbtip_pipeline.presentation.facts import TABLE_NAMES
+from wbtip_pipeline.publication import DICTIONARY as DICTIONARY_FILE
+from wbtip_pipeline.publication import REPORT as REPORT_DIR
+from wbtip_pipeline.publication import WORKSHOP as WORKSHOP_DIR
 from wbtip_pipeline.publication import PublicationError, describe, staged_folder
 from wbtip_pipeline.resources import PipelinePaths, WarehouseResource
 from wbtip_pipeline.schemas.recommendations import RECOMMENDATION_SCHEMAS
@@ -47,9 +50,6 @@ from wbtip_pipeline.transforms.recommendations import (
 )
 from wbtip_pipeline.validation import Finding
 from wbtip_pipeline.warehouse import write_text_atomic
-
-DICTIONARY_FILE = "data_dictionary.md"
-REPORT_DIR, WORKSHOP_DIR = "report", "workshop"
 
 
 @dg.asset(
