@@ -21,6 +21,7 @@ ENV_WAREHOUSE = "WBTIP_WAREHOUSE_URL"
 ENV_WAREHOUSE_SCHEMA = "WBTIP_WAREHOUSE_SCHEMA"
 ENV_CONFIGS = "WBTIP_CONFIG_DIR"
 ENV_FEEDBACK = "WBTIP_FEEDBACK_DIR"
+ENV_CHART_CACHE = "WBTIP_CHART_CACHE"
 
 DEFAULT_SOURCES = "data/sources"
 DEFAULT_OUTPUT = "output"
@@ -108,3 +109,14 @@ def config_dir() -> Path | None:
     """A folder of jurisdiction configs replacing the bundled ones (benchmarks, other regions)."""
     value = _env(ENV_CONFIGS, None)
     return Path(value).resolve() if value else None
+
+
+def chart_cache(output_dir: str | Path) -> tuple[Path, bool]:
+    """(the folder of drawn charts, whether to prune it): by default `<output>/.cache`, holding
+    only the charts of the output's last documents; `WBTIP_CHART_CACHE` names a folder shared by
+    several output folders (staging and production on one machine, a test session), which is
+    never pruned: a chart drawn for one is found by the others."""
+    shared = _env(ENV_CHART_CACHE, None)
+    if shared:
+        return Path(shared).resolve(), False
+    return Path(output_dir) / ".cache", True

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import pytest
 
 from wbtip_pipeline.assets import SOURCES
 from wbtip_pipeline.definitions import build_definitions
-from wbtip_pipeline.settings import Settings, default_warehouse_url
+from wbtip_pipeline.settings import ENV_CHART_CACHE, Settings, default_warehouse_url
 from wbtip_pipeline.sources.config import load_configs
 from wbtip_pipeline.sources.readers import read_jurisdiction
 
@@ -20,6 +22,20 @@ ROOT = Path(__file__).resolve().parents[1]
 BUNDLED_SOURCES = ROOT / "data" / "sources"
 REFERENCE = ROOT / "data" / "reference"
 JURISDICTIONS = ["ALB", "BIH", "MKD", "MNE", "SRB", "XKX"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_chart_cache(tmp_path_factory) -> Iterator[Path]:
+    """One folder of drawn charts for every pipeline run of the session, on every worker
+    (`WBTIP_CHART_CACHE`, `settings.chart_cache`): a chart is a pure function of what it is drawn
+    from (`presentation/charts.py`), so the many runs on the same data draw it once; the cache
+    itself is tested in `presentation/test_charts_cache.py`, and the subprocess runs of the
+    fault tests keep their own (`test_operator_faults._env`)."""
+    root = tmp_path_factory.getbasetemp()  # a worker's is in the folder all workers share
+    folder = (root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root) / "charts"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(ENV_CHART_CACHE, str(folder))
+        yield folder
 
 
 @pytest.fixture(scope="session")

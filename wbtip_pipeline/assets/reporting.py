@@ -38,6 +38,7 @@ from wbtip_pipeline.schemas.recommendations import RECOMMENDATION_SCHEMAS
 from wbtip_pipeline.schemas.registry import table_schemas
 from wbtip_pipeline.schemas.workshop import WORKSHOP_SCHEMAS
 from wbtip_pipeline.schemas.workshop import recommendation_changes_schema as workshop_changes_schema
+from wbtip_pipeline.settings import chart_cache
 from wbtip_pipeline.transforms.recommendation_status import (
     compute_recommendation_status,
     mark_rejected_changes,
@@ -250,9 +251,10 @@ def final_report(context: dg.AssetExecutionContext, paths: PipelinePaths, **tabl
     from wbtip_pipeline.report.render import render_report  # charts and Typst: only when run
 
     published = paths.published(REPORT_DIR)
+    cache, prune = chart_cache(paths.output)
     try:
         with staged_folder(paths.staged(REPORT_DIR)) as folder:
-            result = render_report(tables, provenance, folder, cache_dir=paths.output / ".cache")
+            result = render_report(tables, provenance, folder, cache_dir=cache, prune_cache=prune)
     except DisclosureAuditError as error:
         yield audit_check(error.result, REPORT_AUDIT, "final_report")
         raise _audit_failure(error) from error
@@ -293,9 +295,12 @@ def workshop_pack(paths: PipelinePaths, **tables):
     from wbtip_pipeline.workshop.pack import render_workshop_pack  # only when run
 
     published = paths.published(WORKSHOP_DIR)
+    cache, prune = chart_cache(paths.output)
     try:
         with staged_folder(paths.staged(WORKSHOP_DIR)) as folder:
-            pack = render_workshop_pack(tables, folder, status=status)
+            pack = render_workshop_pack(
+                tables, folder, status=status, cache_dir=cache, prune_cache=prune
+            )
     except DisclosureAuditError as error:
         yield audit_check(error.result, PACK_AUDIT, "workshop_pack")
         raise _audit_failure(error) from error

@@ -47,6 +47,7 @@ through `scipy.optimize.linprog`) only when those points do not already show it 
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections import defaultdict
@@ -253,14 +254,38 @@ def audit_disclosure(
             continue
         result.components += 1
         result.cells_constrained += len(targets)
-        lp = _ComponentLP(cells, part, {c: prior_bounds(d, c) for c in cells})
-        for p, feasible in lp.audit(targets, result):
+        prior = {c: prior_bounds(d, c) for c in cells}
+        key = _lp_digest(cells, part, prior, targets)
+        if key in _PASSED:  # the same LPs, already found to keep every target
+            solved, contradictions = _PASSED[key]
+            result.lps_solved += solved
+            result.inconsistent += contradictions
+            continue
+        lp = _ComponentLP(cells, part, prior)
+        inconsistent = len(result.inconsistent)
+        found = lp.audit(targets, result)
+        for p, feasible in found:
             because = lp.because(p, where, d)
             result.findings.append(
                 AuditFinding(p.cell, d.label(p.cell), p.shown, feasible, p.requirement(), because)
             )
+        if not found:
+            _PASSED[key] = (lp.solved, result.inconsistent[inconsistent:])
     result.seconds = time.perf_counter() - t0
     return result
+
+
+# Components found to keep every target, by the digest of their LPs: (LPs solved, contradictions).
+# The report, the pack and any later document of these tables audit many of the same.
+_PASSED: dict[str, tuple[int, list[str]]] = {}
+
+
+def _lp_digest(cells: list[Cell], rows: list[Row], prior: dict, targets: list[Protected]) -> str:
+    lps = [
+        (sorted(r.coefs.items(), key=repr), r.lo, r.hi, isinstance(r.source, Group)) for r in rows
+    ]
+    state = (cells, lps, [prior[c] for c in cells], targets)
+    return hashlib.sha256(repr(state).encode()).hexdigest()
 
 
 # --- secondary suppression that holds against the audit ---------------------------------------
@@ -313,8 +338,6 @@ def _targets(d: Disclosure, cells: Iterable[Cell]) -> list[Protected]:
 
 
 def _digest(d: Disclosure) -> str:
-    import hashlib
-
     state = (sorted(d.values.items()), [(g.total, g.cells) for g in d.groups], sorted(d.withheld))
     return hashlib.sha256(repr(state).encode()).hexdigest()
 

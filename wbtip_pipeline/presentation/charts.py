@@ -12,6 +12,7 @@ Text goes into the SVG as `<text>` elements (`svg.fonttype: none`); math parsing
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
@@ -135,7 +136,7 @@ def _cached(draw):
         ).hexdigest()
         path = _cache_dir / f"{key[:40]}.pkl"
         _cache_used.add(path)
-        if path.exists():
+        with contextlib.suppress(FileNotFoundError):  # gone: another writer pruned it
             return pickle.loads(path.read_bytes())
         chart = draw(*args, **kwargs)
         part = path.with_suffix(f".{os.getpid()}.part")

@@ -114,6 +114,7 @@ def render_report(
     output_dir: Path,
     region: Region | None = None,
     cache_dir: Path | None = None,
+    prune_cache: bool = True,
 ) -> ReportResult:
     """Write `wbtip_report.html`, `wbtip_report.pdf` and `published/*.csv` into `output_dir`
     (the asset passes `<output>/report`).
@@ -121,7 +122,7 @@ def render_report(
     `tables` maps warehouse table names to frames (`facts.TABLE_NAMES`; a missing table leaves
     its sections saying so); `provenance` is {"run_id", "code_version", "source_files": {file
     name: sha256}, "generated_at"}. `cache_dir`: where drawn charts are kept between refreshes
-    (none: every chart is drawn).
+    (none: every chart is drawn); `prune_cache`: remove the charts this report did not use.
     """
     from wbtip_pipeline.presentation.render_pdf import render_pdf  # the PDF engine loads late
 
@@ -130,7 +131,9 @@ def render_report(
     t0 = time.perf_counter()
     from wbtip_pipeline.presentation import charts
 
-    with charts.cached_in(Path(cache_dir) / "charts" / "report" if cache_dir else None):
+    with charts.cached_in(
+        Path(cache_dir) / "charts" / "report" if cache_dir else None, prune=prune_cache
+    ):
         html, doc, facts = render_html(tables, provenance, region)
     timings["html_s"] = round(time.perf_counter() - t0, 3)
     # nothing is written if a reader could re-derive a protected cell from what it prints

@@ -55,6 +55,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from wbtip_pipeline.presentation import charts
 from wbtip_pipeline.presentation.audit import AuditResult, DisclosureAuditError, audit_disclosure
 from wbtip_pipeline.region import Region, load_region
 from wbtip_pipeline.workshop.briefs import BRIEF_PAGES, Brief, build_brief, render_briefs
@@ -121,27 +122,35 @@ def render_workshop_pack(
     output_dir: Path,
     status: pd.DataFrame | None = None,
     region: Region | None = None,
+    cache_dir: Path | None = None,
+    prune_cache: bool = True,
 ) -> WorkshopPack:
     """Write the slide deck (HTML, PDF), a brief per member and the feedback form into
     `output_dir` (layout and rules: module docstring). `tables` maps warehouse table names to
     frames; `status` is the `recommendation_status` table, when the workshop has decided;
-    `region` is the roster (default: the configured region)."""
+    `region` is the roster (default: the configured region); `cache_dir`, `prune_cache`: where drawn
+    charts are kept between refreshes, as for the report (none: every chart is drawn)."""
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     region = region or load_region()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    facts = PackFacts(tables, status, region)
-    audit = audit_pack(facts)  # nothing is written if the pack would let a cell be re-derived
-    if not audit.passed:
-        raise DisclosureAuditError(audit, "the workshop pack")
-    html_path, pdf_path, n_slides = render_slides(facts, output_dir)
-    timings["slides_s"] = round(time.perf_counter() - t0, 3)
-    t_guide = time.perf_counter()
-    guide_html, guide_pdf, guide_pages = render_guide(facts, output_dir)
-    timings["guide_s"] = round(time.perf_counter() - t_guide, 3)
-    t1 = time.perf_counter()
-    written = render_briefs(facts, output_dir)
+    # the audit lays the slides and briefs out to read what they print: their charts are drawn
+    # (or found in the cache) once, for the audit and the files alike
+    with charts.cached_in(
+        Path(cache_dir) / "charts" / "workshop" if cache_dir else None, prune=prune_cache
+    ):
+        facts = PackFacts(tables, status, region)
+        audit = audit_pack(facts)  # nothing is written if the pack would let a cell be re-derived
+        if not audit.passed:
+            raise DisclosureAuditError(audit, "the workshop pack")
+        html_path, pdf_path, n_slides = render_slides(facts, output_dir)
+        timings["slides_s"] = round(time.perf_counter() - t0, 3)
+        t_guide = time.perf_counter()
+        guide_html, guide_pdf, guide_pages = render_guide(facts, output_dir)
+        timings["guide_s"] = round(time.perf_counter() - t_guide, 3)
+        t1 = time.perf_counter()
+        written = render_briefs(facts, output_dir)
     briefs = {b.code: b for b in written if b.lang == "en"}
     translations: dict[str, dict[str, Path]] = {}
     for b in written:
