@@ -106,6 +106,35 @@ def test_a_share_that_re_derives_a_suppressed_cell_is_named_with_where_it_is_pri
         raise DisclosureAuditError(result, "the report")
 
 
+def test_an_audit_repeated_gives_the_same_verdict_without_solving_what_held(monkeypatch):
+    """The audit remembers, in the process, the components it found to hold (`audit._PASSED`):
+    a second audit of the same tables and claims solves none of them again and says the same;
+    a component with a finding is worked out again, its explanation with it."""
+    from wbtip_pipeline.presentation import audit as audit_module
+
+    def audited(share: str):
+        claims = Claims()
+        with claims.at("report, Montenegro"):
+            claims.share([CHILD], [TOTAL], share)
+        return audit_disclosure(_six_victims(), claims)
+
+    first, failing = audited("0–67%"), audited("50%")
+    built = []
+    real = audit_module._ComponentLP
+
+    def counted(*args):
+        built.append(args[0])
+        return real(*args)
+
+    monkeypatch.setattr(audit_module, "_ComponentLP", counted)
+    again = audited("0–67%")
+    assert first.passed and again.passed and built == []
+    assert again.lps_solved == first.lps_solved > 0 and again.inconsistent == first.inconsistent
+    failing_again = audited("50%")
+    assert len(built) == 1 and failing_again.messages() == failing.messages()
+    assert not failing_again.passed
+
+
 def test_the_same_share_printed_as_the_published_cells_allow_passes():
     d = _six_victims()
     figures = TrendFigures(d, load_region())
