@@ -32,6 +32,7 @@ from wbtip_pipeline.runlock import (
     hold_output,
     read_holder,
 )
+from wbtip_pipeline.settings import ENV_CHART_CACHE
 from wbtip_pipeline_tests.conftest import REFERENCE, settings_for
 
 WBTIP = str(Path(sys.executable).parent / "wbtip")
@@ -39,7 +40,11 @@ STARTED = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment of a `wbtip run` as a user starts it: no settings of ours but the
+    session's chart cache (`conftest.shared_chart_cache`: charts are drawn once a session)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("WBTIP_")}
+    if ENV_CHART_CACHE in os.environ:
+        env[ENV_CHART_CACHE] = os.environ[ENV_CHART_CACHE]
     return {**env, "DAGSTER_HOME": str(tmp_path / "home"), **extra}
 
 
