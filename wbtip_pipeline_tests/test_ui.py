@@ -486,7 +486,10 @@ def _depth(deps: dict[str, list[str]]) -> int:
     return max(map(depth, deps))
 
 
+# the graph is the code location's, drawn alike whatever the instance's storage: drawn once, by
+# the SQLite instance's webserver (the most expensive test of the module: windows 24,000 px tall)
 @needs_chromium
+@pytest.mark.parametrize("webserver", ["sqlite"], indirect=True)
 def test_asset_graph_in_headless_chromium(webserver):
     # dismiss the "join the community" dialog the UI shows on localhost, as a user would
     assert webserver.graphql("mutation { setNuxSeen }")["setNuxSeen"] is True
