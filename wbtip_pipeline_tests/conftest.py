@@ -183,28 +183,18 @@ def bundled_run(tmp_path_factory) -> BundledRun:
     return BundledRun(output, runs)
 
 
-# The modules with the most test time, collected first, longest first: `make test` hands whole
-# modules to its workers in collection order (--dist loadscope), and a long module handed out
-# last leaves one worker finishing it alone while the other idles. Seconds summed over both
-# workers (`--durations=0`, two cores, 2026-11-30, before that day's speed-ups, which roughly
-# halved the first four and the UI): recovery 331, operator faults 238, pipeline 206, incremental
-# 164, UI 147, reporting 118, reader properties 83, pack 65, seventh member 63, automation 59,
-# analytics 59, sources 58, deploy 50, slides 40.
+# The modules with the most test time (seconds summed over both workers, measured with
+# `--junitxml` on two cores: recovery 166, operator faults 163, incremental 101, pipeline 98, UI
+# 81, reporting 60), collected first: `make test` hands whole modules to its workers in
+# collection order (--dist loadscope), and a long module handed out last leaves one worker
+# finishing it alone while the other idles.
 SLOW_FIRST = (
     "test_recovery",
     "test_operator_faults",
     "test_incremental",
     "test_pipeline",
-    "test_reporting",
-    "test_reader_properties",
     "test_ui",
-    "test_pack",
-    "test_seventh_jurisdiction",
-    "test_automation_blocked",
-    "test_analytics",
-    "test_sources",
-    "test_deploy",
-    "test_slides",
+    "test_reporting",
 )
 
 
