@@ -10,10 +10,11 @@ UV := $(PYTHON) -m uv
 WORKERS ?= auto
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
-# Bytecode is compiled at install (uv) and before a run or the tests (ours): where the environment
-# sets PYTHONDONTWRITEBYTECODE, as this project's machines do, every process would otherwise
-# compile every module it imports, dagster's and pandas' included (9 s of a `wbtip run` here; the
-# tests start dozens of `wbtip run` processes).
+# Bytecode is compiled at install: the dependencies' by uv, ours by compileall (every target
+# installs first, so modules edited since are compiled again). Where the environment sets
+# PYTHONDONTWRITEBYTECODE, as this project's machines do, every process would otherwise compile
+# every module it imports, Dagster's and pandas' included (9 s of a `wbtip run` here; the tests
+# start dozens of `wbtip run` processes).
 export UV_COMPILE_BYTECODE := 1
 COMPILE := $(BIN)/python -m compileall -q wbtip_pipeline wbtip_pipeline_tests benchmarks >/dev/null
 
@@ -25,6 +26,7 @@ $(BIN)/wbtip: pyproject.toml uv.lock
 
 .PHONY: install run test lint dev lock
 install: $(BIN)/wbtip
+	$(COMPILE)
 
 # after editing the dependencies in pyproject.toml: resolve again and commit uv.lock
 lock:
@@ -32,7 +34,6 @@ lock:
 	$(UV) lock
 
 run: install
-	$(COMPILE)
 	$(BIN)/wbtip run
 
 lint: install
@@ -40,7 +41,6 @@ lint: install
 	$(BIN)/ruff format --check wbtip_pipeline wbtip_pipeline_tests benchmarks
 
 test: lint
-	$(COMPILE)
 	$(BIN)/pytest -q -n $(WORKERS) --dist loadscope --durations=15
 
 dev: install
