@@ -257,9 +257,8 @@ def audit_disclosure(
         prior = {c: prior_bounds(d, c) for c in cells}
         key = _lp_digest(cells, part, prior, targets)
         if key in _PASSED:  # the same LPs, already found to keep every target
-            solved, contradictions = _PASSED[key]
-            result.lps_solved += solved
-            result.inconsistent += contradictions
+            result.lps_solved += _PASSED[key][0]
+            result.inconsistent += _PASSED[key][1]
             continue
         lp = _ComponentLP(cells, part, prior)
         inconsistent = len(result.inconsistent)
@@ -270,22 +269,25 @@ def audit_disclosure(
                 AuditFinding(p.cell, d.label(p.cell), p.shown, feasible, p.requirement(), because)
             )
         if not found:
-            _PASSED[key] = (lp.solved, result.inconsistent[inconsistent:])
+            _remember(_PASSED, key, (lp.solved, result.inconsistent[inconsistent:]), 4096)
     result.seconds = time.perf_counter() - t0
     return result
 
 
-# Components found to keep every target, by the digest of their LPs: (LPs solved, contradictions).
-# The report, the pack and any later document of these tables audit many of the same.
+# components that held (the report and the pack share many), by LP digest: (LPs, contradictions)
 _PASSED: dict[str, tuple[int, list[str]]] = {}
 
 
 def _lp_digest(cells: list[Cell], rows: list[Row], prior: dict, targets: list[Protected]) -> str:
-    lps = [
-        (sorted(r.coefs.items(), key=repr), r.lo, r.hi, isinstance(r.source, Group)) for r in rows
-    ]
+    lps = [(sorted(r.coefs.items(), key=repr), r.lo, r.hi, type(r.source)) for r in rows]
     state = (cells, lps, [prior[c] for c in cells], targets)
     return hashlib.sha256(repr(state).encode()).hexdigest()
+
+
+def _remember(memo: dict, key: str, value, limit: int) -> None:  # the oldest go past `limit`
+    while len(memo) >= limit:
+        memo.pop(next(iter(memo)))
+    memo[key] = value
 
 
 # --- secondary suppression that holds against the audit ---------------------------------------
@@ -324,9 +326,7 @@ def protect(d: Disclosure) -> list[Withheld]:
         for w in added:  # undone here, done again below as from the cache
             d.withheld.discard(w.cell)
             d.log.remove(w)
-        while len(_PROTECTED) >= _CACHED:
-            _PROTECTED.pop(next(iter(_PROTECTED)))
-        _PROTECTED[key] = added
+        _remember(_PROTECTED, key, added, _CACHED)
     for w in _PROTECTED[key]:
         d.withheld.add(w.cell)
         d.log.append(w)
