@@ -54,6 +54,7 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from wbtip_pipeline.presentation import cache
 from wbtip_pipeline.presentation.claims import Claim, Claims
 from wbtip_pipeline.presentation.disclosure import (
     SECONDARY_TEXT,
@@ -256,9 +257,10 @@ def audit_disclosure(
         result.cells_constrained += len(targets)
         prior = {c: prior_bounds(d, c) for c in cells}
         key = _lp_digest(cells, part, prior, targets)
-        if key in _PASSED:  # the same LPs, already found to keep every target
-            result.lps_solved += _PASSED[key][0]
-            result.inconsistent += _PASSED[key][1]
+        held = _PASSED.get(key)
+        if held is not None:  # the same LPs, already found to keep every target
+            result.lps_solved += held[0]
+            result.inconsistent += held[1]
             continue
         lp = _ComponentLP(cells, part, prior)
         inconsistent = len(result.inconsistent)
@@ -269,25 +271,21 @@ def audit_disclosure(
                 AuditFinding(p.cell, d.label(p.cell), p.shown, feasible, p.requirement(), because)
             )
         if not found:
-            _remember(_PASSED, key, (lp.solved, result.inconsistent[inconsistent:]), 4096)
+            _PASSED.put(key, (lp.solved, result.inconsistent[inconsistent:]))
     result.seconds = time.perf_counter() - t0
     return result
 
 
-# components that held (the report and the pack share many), by LP digest: (LPs, contradictions)
-_PASSED: dict[str, tuple[int, list[str]]] = {}
+# components that held (the report and the pack share many), by LP digest: (LPs, contradictions);
+# in the process, and in the document's cache between refreshes (`cache.py`)
+_PASSED = cache.Memo("audit", 4096)
+_CODE = cache.code_digest(__file__)
 
 
 def _lp_digest(cells: list[Cell], rows: list[Row], prior: dict, targets: list[Protected]) -> str:
     lps = [(sorted(r.coefs.items(), key=repr), r.lo, r.hi, type(r.source)) for r in rows]
     state = (cells, lps, [prior[c] for c in cells], targets)
-    return hashlib.sha256(repr(state).encode()).hexdigest()
-
-
-def _remember(memo: dict, key: str, value, limit: int) -> None:  # the oldest go past `limit`
-    while len(memo) >= limit:
-        memo.pop(next(iter(memo)))
-    memo[key] = value
+    return hashlib.sha256((_CODE + repr(state)).encode()).hexdigest()
 
 
 # --- secondary suppression that holds against the audit ---------------------------------------
@@ -295,8 +293,7 @@ def _remember(memo: dict, key: str, value, limit: int) -> None:  # the oldest go
 _TRIES = 6  # candidate cells tried, smallest first, before the smallest is simply withheld
 # the cells added, by the digest of the decisions they completed: every document of a run (and
 # every test on the same tables) takes the same decisions, and the LPs take seconds
-_PROTECTED: dict[str, list[Withheld]] = {}
-_CACHED = 16
+_PROTECTED = cache.Memo("protect", 16)
 
 
 def protect(d: Disclosure) -> list[Withheld]:
@@ -312,8 +309,9 @@ def protect(d: Disclosure) -> list[Withheld]:
     else is left. Repeated per connected set of cells until the audit passes.
     """
     key = _digest(d)
-    if key not in _PROTECTED:
-        added: list[Withheld] = []
+    added = _PROTECTED.get(key)
+    if added is None:
+        added = []
         for cells, rows in _components(relation_rows(d)):
             for _ in range(len(cells)):
                 targets = _targets(d, cells)
@@ -326,11 +324,11 @@ def protect(d: Disclosure) -> list[Withheld]:
         for w in added:  # undone here, done again below as from the cache
             d.withheld.discard(w.cell)
             d.log.remove(w)
-        _remember(_PROTECTED, key, added, _CACHED)
-    for w in _PROTECTED[key]:
+        _PROTECTED.put(key, added)
+    for w in added:
         d.withheld.add(w.cell)
         d.log.append(w)
-    return list(_PROTECTED[key])
+    return list(added)
 
 
 def _targets(d: Disclosure, cells: Iterable[Cell]) -> list[Protected]:
@@ -339,7 +337,7 @@ def _targets(d: Disclosure, cells: Iterable[Cell]) -> list[Protected]:
 
 def _digest(d: Disclosure) -> str:
     state = (sorted(d.values.items()), [(g.total, g.cells) for g in d.groups], sorted(d.withheld))
-    return hashlib.sha256(repr(state).encode()).hexdigest()
+    return hashlib.sha256((_CODE + repr(state)).encode()).hexdigest()
 
 
 def _headline(cell: Cell) -> bool:

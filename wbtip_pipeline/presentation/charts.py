@@ -12,16 +12,9 @@ Text goes into the SVG as `<text>` elements (`svg.fonttype: none`); math parsing
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import hashlib
 import io
-import os
-import pickle
 from collections.abc import Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import matplotlib
 
@@ -33,6 +26,7 @@ from matplotlib.colors import LinearSegmentedColormap, to_hex, to_rgba  # noqa: 
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 
+from wbtip_pipeline.presentation import cache  # noqa: E402
 from wbtip_pipeline.presentation import svg as svg_module  # noqa: E402
 from wbtip_pipeline.presentation.svg import (  # noqa: E402, F401  (svg_markup: for callers)
     UnsafeSvgError,
@@ -91,60 +85,16 @@ class Chart:
     alt: str
 
 
-# --- a cache of drawn charts, keyed by what they were drawn from ---------------------------------
+# --- drawn charts are kept by what they were drawn from ----------------------------------------
 #
 # A chart is a pure function of its arguments (published bounds, labels, colours) and of this
 # module's code, so a refresh that changes one jurisdiction redraws only the charts whose data
-# changed; the others come from `<output>/.cache/charts/`. Drawing is most of a document's
-# build time (about 0.1 s a chart).
+# changed; the others come from the document's cache (`cache.py`). Drawing is most of a
+# document's build time (about 0.1 s a chart).
 
-_cache_dir: Path | None = None
-_cache_used: set[Path] = set()
-_CODE = hashlib.sha256(
-    b"".join(Path(m).read_bytes() for m in (__file__, svg_module.__file__))
-    + mpl.__version__.encode()
-).hexdigest()
-
-
-@contextmanager
-def cached_in(folder: Path | None, prune: bool = True):
-    """Charts drawn inside the block are looked up in, and saved to, `folder`; with `prune`,
-    the entries the block did not use are deleted at its end (the folder holds one document's
-    charts, so it never grows past them)."""
-    global _cache_dir
-    previous, _cache_dir = _cache_dir, Path(folder) if folder else None
-    if _cache_dir is not None:
-        _cache_dir.mkdir(parents=True, exist_ok=True)
-    _cache_used.clear()
-    try:
-        yield
-        if _cache_dir is not None and prune:
-            for path in _cache_dir.glob("*.pkl"):
-                if path not in _cache_used:
-                    path.unlink(missing_ok=True)
-    finally:
-        _cache_dir = previous
-
-
-def _cached(draw):
-    @functools.wraps(draw)
-    def cached(*args, **kwargs):
-        if _cache_dir is None:
-            return draw(*args, **kwargs)
-        key = hashlib.sha256(
-            pickle.dumps((draw.__name__, _CODE, args, sorted(kwargs.items())), protocol=4)
-        ).hexdigest()
-        path = _cache_dir / f"{key[:40]}.pkl"
-        _cache_used.add(path)
-        with contextlib.suppress(FileNotFoundError):  # gone: another writer pruned it
-            return pickle.loads(path.read_bytes())
-        chart = draw(*args, **kwargs)
-        part = path.with_suffix(f".{os.getpid()}.part")
-        part.write_bytes(pickle.dumps(chart, protocol=4))
-        os.replace(part, path)  # never a half-written entry, even with two writers
-        return chart
-
-    return cached
+_cached = cache.cached(
+    "chart", cache.code_digest(__file__, svg_module.__file__, extra=mpl.__version__)
+)
 
 
 def _figure(height_in: float, width_in: float = WIDTH_IN) -> Figure:

@@ -129,15 +129,14 @@ def render_report(
     output_dir = Path(output_dir)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    from wbtip_pipeline.presentation import charts
+    from wbtip_pipeline.presentation import cache
 
-    with charts.cached_in(
-        Path(cache_dir) / "charts" / "report" if cache_dir else None, prune=prune_cache
-    ):
+    # the charts and the audit's verdicts of the last report are kept (`presentation/cache.py`)
+    with cache.kept_in(Path(cache_dir) / "charts" / "report" if cache_dir else None, prune_cache):
         html, doc, facts = render_html(tables, provenance, region)
-    timings["html_s"] = round(time.perf_counter() - t0, 3)
-    # nothing is written if a reader could re-derive a protected cell from what it prints
-    audit = audit_disclosure(facts.dc, facts.claims)
+        timings["html_s"] = round(time.perf_counter() - t0, 3)
+        # nothing is written if a reader could re-derive a protected cell from what it prints
+        audit = audit_disclosure(facts.dc, facts.claims)
     if not audit.passed:
         raise DisclosureAuditError(audit, "the report")
     timings["audit_s"] = round(audit.seconds, 3)

@@ -55,7 +55,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from wbtip_pipeline.presentation import charts
+from wbtip_pipeline.presentation import cache
 from wbtip_pipeline.presentation.audit import AuditResult, DisclosureAuditError, audit_disclosure
 from wbtip_pipeline.region import Region, load_region
 from wbtip_pipeline.workshop.briefs import BRIEF_PAGES, Brief, build_brief, render_briefs
@@ -137,9 +137,7 @@ def render_workshop_pack(
     t0 = time.perf_counter()
     # the audit lays the slides and briefs out to read what they print: their charts are drawn
     # (or found in the cache) once, for the audit and the files alike
-    with charts.cached_in(
-        Path(cache_dir) / "charts" / "workshop" if cache_dir else None, prune=prune_cache
-    ):
+    with cache.kept_in(Path(cache_dir) / "charts" / "workshop" if cache_dir else None, prune_cache):
         facts = PackFacts(tables, status, region)
         audit = audit_pack(facts)  # nothing is written if the pack would let a cell be re-derived
         if not audit.passed:

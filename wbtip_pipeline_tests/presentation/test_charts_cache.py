@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from wbtip_pipeline.presentation import charts
+from wbtip_pipeline.presentation import cache, charts
 
 
 def _chart(victims: int):
@@ -28,17 +28,17 @@ def drawings(monkeypatch):
 
 
 def test_the_same_data_is_drawn_once(tmp_path, drawings):
-    with charts.cached_in(tmp_path):
+    with cache.kept_in(tmp_path):
         first = _chart(12)
-    with charts.cached_in(tmp_path):
+    with cache.kept_in(tmp_path):
         again = _chart(12)
     assert drawings == ["fig-test"] and again == first
 
 
 def test_other_data_is_drawn_and_unused_entries_go(tmp_path, drawings):
-    with charts.cached_in(tmp_path):
+    with cache.kept_in(tmp_path):
         old = _chart(12)
-    with charts.cached_in(tmp_path):
+    with cache.kept_in(tmp_path):
         new = _chart(13)
     assert len(drawings) == 2 and new.svg != old.svg
     assert len(list(tmp_path.glob("*.pkl"))) == 1  # only the chart this build used
@@ -51,17 +51,17 @@ def test_without_a_cache_every_chart_is_drawn(drawings):
 
 
 def test_a_shared_cache_keeps_every_output_folders_charts(tmp_path, drawings):
-    with charts.cached_in(tmp_path, prune=False):
+    with cache.kept_in(tmp_path, prune=False):
         _chart(12)
-    with charts.cached_in(tmp_path, prune=False):
+    with cache.kept_in(tmp_path, prune=False):
         _chart(13)
-    with charts.cached_in(tmp_path, prune=False):
+    with cache.kept_in(tmp_path, prune=False):
         _chart(12)
     assert len(drawings) == 2 and len(list(tmp_path.glob("*.pkl"))) == 2
 
 
 def test_an_entry_pruned_by_another_writer_is_drawn_again(tmp_path, drawings, monkeypatch):
-    with charts.cached_in(tmp_path):
+    with cache.kept_in(tmp_path):
         first = _chart(12)
     (entry,) = tmp_path.glob("*.pkl")
     read_bytes = type(entry).read_bytes
@@ -72,7 +72,7 @@ def test_an_entry_pruned_by_another_writer_is_drawn_again(tmp_path, drawings, mo
         return read_bytes(path)
 
     monkeypatch.setattr(type(entry), "read_bytes", pruned_first)
-    with charts.cached_in(tmp_path):
+    with cache.kept_in(tmp_path):
         again = _chart(12)
     monkeypatch.undo()
     assert len(drawings) == 2 and again == first and entry.exists()
@@ -101,4 +101,4 @@ def test_the_workshop_pack_draws_its_charts_once(tmp_path, drawings):
     assert again.slides_html.read_text(encoding="utf-8") == first.slides_html.read_text(
         encoding="utf-8"
     )
-    assert len(list((tmp_path / "cache" / "charts" / "workshop").glob("*.pkl"))) == drawn
+    assert len(list((tmp_path / "cache" / "charts" / "workshop").glob("chart-*.pkl"))) == drawn

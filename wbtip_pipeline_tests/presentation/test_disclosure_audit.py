@@ -135,6 +135,39 @@ def test_an_audit_repeated_gives_the_same_verdict_without_solving_what_held(monk
     assert not failing_again.passed
 
 
+def test_the_audits_verdicts_outlive_the_process_in_the_documents_cache(tmp_path, monkeypatch):
+    """Inside `cache.kept_in`, what held is kept on disk too: a later refresh (a new process,
+    nothing in memory) builds no LP for it; outside any cache folder every component is solved.
+    An entry found in memory is still written and kept by the prune."""
+    from wbtip_pipeline.presentation import audit as audit_module
+    from wbtip_pipeline.presentation import cache
+
+    def audited():
+        claims = Claims()
+        with claims.at("report, Montenegro"):
+            claims.share([CHILD], [TOTAL], "0–67%")
+        return audit_disclosure(_six_victims(), claims)
+
+    monkeypatch.setattr(audit_module._PASSED, "_memory", {})
+    with cache.kept_in(tmp_path):
+        first = audited()
+    kept = sorted(tmp_path.glob("audit-*.pkl"))
+    assert first.passed and len(kept) == first.components > 0
+    built = []
+    real = audit_module._ComponentLP
+    monkeypatch.setattr(audit_module, "_ComponentLP", lambda *a: built.append(a) or real(*a))
+    monkeypatch.setattr(audit_module._PASSED, "_memory", {})  # a new process
+    with cache.kept_in(tmp_path):
+        again = audited()
+    assert built == [] and again.passed and again.lps_solved == first.lps_solved
+    with cache.kept_in(tmp_path / "other"):  # found in memory: written to this folder as well
+        audited()
+    assert built == [] and len(list((tmp_path / "other").glob("audit-*.pkl"))) == len(kept)
+    monkeypatch.setattr(audit_module._PASSED, "_memory", {})
+    audited()  # no folder, nothing in memory
+    assert len(built) == first.components
+
+
 def test_the_same_share_printed_as_the_published_cells_allow_passes():
     d = _six_victims()
     figures = TrendFigures(d, load_region())
