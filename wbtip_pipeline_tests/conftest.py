@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -163,24 +164,39 @@ def postgres_schema():
         engine.dispose()
 
 
+def digest_files(folder: Path) -> dict[str, str]:
+    """{path: sha256} of every file under `folder`."""
+    return {
+        str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.rglob("*") if p.is_file()
+    }
+
+
 @dataclass
 class BundledRun:
     output: Path
     runs: list[PipelineRun]
+    sources_before: dict[str, str]  # `digest_files` of the bundled sources before the run
 
     def table(self, name: str) -> pd.DataFrame:
         from wbtip_pipeline.warehouse import Warehouse
 
         return Warehouse(f"sqlite:///{self.output / 'warehouse.sqlite'}").read(name)
 
+    def copy_output(self, target: Path) -> Path:
+        """A writable copy of the output folder (its links kept relative): where a test's refresh
+        of the same data starts from, as if it had run this refresh itself."""
+        shutil.copytree(self.output, target, symlinks=True)
+        return target
+
 
 @pytest.fixture(scope="session")
 def bundled_run(tmp_path_factory) -> BundledRun:
     """One full run of the pipeline on the bundled data, shared by the tests that only read it."""
     output = tmp_path_factory.mktemp("bundled") / "out"
+    before = digest_files(BUNDLED_SOURCES)
     with dg.DagsterInstance.ephemeral() as inst:
         runs = run_layers(settings_for(BUNDLED_SOURCES, output), inst)
-    return BundledRun(output, runs)
+    return BundledRun(output, runs, before)
 
 
 # The modules with the most test time (seconds summed over both workers, measured with

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from pathlib import Path
 
@@ -12,7 +11,13 @@ import pytest
 
 from wbtip_pipeline.schemas.raw import validate_raw
 from wbtip_pipeline.sources.readers import discover, parse_count
-from wbtip_pipeline_tests.conftest import BUNDLED_SOURCES, JURISDICTIONS, run_layers, settings_for
+from wbtip_pipeline_tests.conftest import (
+    BUNDLED_SOURCES,
+    JURISDICTIONS,
+    digest_files,
+    run_layers,
+    settings_for,
+)
 
 # Row counts checked independently: data lines of the long files; non-empty sex cells of the
 # Montenegrin file; figures of the Kosovo JSON files counted by hand (4 + 14 + 7).
@@ -225,15 +230,9 @@ def test_stray_files_are_skipped_and_listed(sources, tmp_path, instance, configs
     assert "notes.txt" in skipped and "does not match the file pattern" in skipped
 
 
-def test_sources_are_never_modified(tmp_path, instance):
-    def digest() -> dict[str, str]:
-        return {
-            str(p): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in BUNDLED_SOURCES.rglob("*")
-            if p.is_file()
-        }
-
-    before = digest()
-    runs = run_layers(settings_for(BUNDLED_SOURCES, tmp_path / "out"), instance)
-    assert all(r.result.success for r in runs)
-    assert digest() == before
+def test_sources_are_never_modified(bundled_run):
+    """The session's full run on the bundled data (`conftest.bundled_run`) left every source file
+    as it was."""
+    assert all(r.result.success for r in bundled_run.runs)
+    assert digest_files(BUNDLED_SOURCES) == bundled_run.sources_before
+    assert len(bundled_run.sources_before) >= 6
