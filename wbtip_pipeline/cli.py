@@ -229,6 +229,26 @@ freshness:
 """
 
 
+def _instance_stamp(home: Path, settings: Settings) -> str:
+    """The instance and the warehouse an output folder was refreshed with (the warehouse hashed:
+    its URL may hold a password), as its `INSTANCE_MARKER` records them."""
+    warehouse = f"{settings.warehouse_url} {settings.warehouse_schema}".encode()
+    return f"{home}\n{hashlib.sha256(warehouse).hexdigest()}\n"
+
+
+def to_refresh(instance, graph, settings: Settings, *, full: bool = False) -> set:
+    """The asset keys `wbtip run` materialises: every one with `full`, or where the output folder
+    was last refreshed with another instance or warehouse (or never: a new folder), else the
+    stale ones (`assets.versions.stale_assets`)."""
+    from wbtip_pipeline.assets.versions import stale_assets
+
+    marker = Path(settings.output_dir) / INSTANCE_MARKER
+    stamp = _instance_stamp(dagster_home(), settings)
+    if full or not marker.exists() or marker.read_text(encoding="utf-8") != stamp:
+        return set(graph.get_all_asset_keys())
+    return set(stale_assets(instance, graph, settings))
+
+
 def _run_locked(settings: Settings, lock, say, *, log_level: str, full: bool) -> RunReport:
     home = dagster_home()
     home.mkdir(parents=True, exist_ok=True)
@@ -240,7 +260,6 @@ def _run_locked(settings: Settings, lock, say, *, log_level: str, full: bool) ->
     import dagster as dg
 
     from wbtip_pipeline.assets import SOURCES
-    from wbtip_pipeline.assets.versions import stale_assets
     from wbtip_pipeline.definitions import build_definitions
     from wbtip_pipeline.resources import STAGE_TAG, process_tags
     from wbtip_pipeline.sensors import fail_abandoned_runs
@@ -251,10 +270,7 @@ def _run_locked(settings: Settings, lock, say, *, log_level: str, full: bool) ->
     every = set(graph.get_all_asset_keys())
     report = RunReport()
     output = Path(settings.output_dir)
-    marker = output / INSTANCE_MARKER
-    # the instance and the warehouse (hashed: its URL may hold a password)
-    stamp = f"{home}\n{hashlib.sha256(f'{settings.warehouse_url} {settings.warehouse_schema}'.encode()).hexdigest()}\n"
-    same_instance = marker.exists() and marker.read_text(encoding="utf-8") == stamp
+    marker, stamp = output / INSTANCE_MARKER, _instance_stamp(home, settings)
     with dg.DagsterInstance.get() as instance:
         report.abandoned = fail_abandoned_runs(instance, by=f"wbtip run (pid {os.getpid()})")
         for line in report.abandoned:
@@ -268,9 +284,7 @@ def _run_locked(settings: Settings, lock, say, *, log_level: str, full: bool) ->
                 f"wbtip: publication {completed.publication_id} was committed by a writer that "
                 "died before it moved the output folder's `current` link; moved it now"
             )
-        todo = (
-            every if (full or not same_instance) else set(stale_assets(instance, graph, settings))
-        )
+        todo = to_refresh(instance, graph, settings, full=full)
         report.up_to_date = sorted(k.to_user_string() for k in every - todo)
         if not todo:
             say(f"wbtip: nothing to do: all {len(every)} assets are up to date")
