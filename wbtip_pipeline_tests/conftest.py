@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
+import functools
 import hashlib
+import json
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,8 +37,7 @@ def shared_chart_cache(tmp_path_factory) -> Iterator[Path]:
     from (`presentation/charts.py`), so the many runs on the same data draw it once; the cache
     itself is tested in `presentation/test_charts_cache.py`, and the subprocess runs of the
     fault tests keep their own (`test_operator_faults._env`)."""
-    root = tmp_path_factory.getbasetemp()  # a worker's is in the folder all workers share
-    folder = (root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root) / "charts"
+    folder = shared_folder(tmp_path_factory) / "charts"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(ENV_CHART_CACHE, str(folder))
         yield folder
@@ -171,11 +175,49 @@ def digest_files(folder: Path) -> dict[str, str]:
     }
 
 
+class RecordedResult:
+    """What a test reads of a run's `ExecuteInProcessResult`, read back from the instance that
+    recorded the run (a run of another process)."""
+
+    def __init__(self, instance: dg.DagsterInstance, run: dg.DagsterRun):
+        self.run_id = run.run_id
+        self.success = run.status == dg.DagsterRunStatus.SUCCESS
+        self._events = [e.dagster_event for e in instance.all_logs(run.run_id) if e.dagster_event]
+
+    def get_asset_materialization_events(self) -> list:
+        return [
+            e for e in self._events if e.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
+        ]
+
+    def get_asset_check_evaluations(self) -> list[dg.AssetCheckEvaluation]:
+        kind = dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        return [e.event_specific_data for e in self._events if e.event_type == kind]
+
+
 @dataclass
 class BundledRun:
+    """The Quick start's `wbtip run` on the bundled data, in a process of its own: its exit
+    status and printout, its output folder and its two runs (sources, then the rest) as the
+    instance recorded them."""
+
     output: Path
-    runs: list[PipelineRun]
+    home: Path  # its DAGSTER_HOME
+    returncode: int
+    stdout: str
+    stderr: str
     sources_before: dict[str, str]  # `digest_files` of the bundled sources before the run
+
+    @functools.cached_property
+    def runs(self) -> list[PipelineRun]:
+        from wbtip_pipeline.resources import STAGE_TAG
+
+        with dg.DagsterInstance.from_config(str(self.home)) as instance:
+            recorded = sorted(instance.get_runs(), key=lambda r: r.tags[STAGE_TAG] != "sources")
+            results = [RecordedResult(instance, r) for r in recorded]
+        return [
+            PipelineRun(r, {e.check_name: e for e in r.get_asset_check_evaluations()})
+            for r in results
+        ]
 
     def table(self, name: str) -> pd.DataFrame:
         from wbtip_pipeline.warehouse import Warehouse
@@ -189,14 +231,41 @@ class BundledRun:
         return target
 
 
+def shared_folder(tmp_path_factory) -> Path:
+    """The session's temporary folder that every xdist worker shares (a worker's own is in it)."""
+    root = tmp_path_factory.getbasetemp()
+    return root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root
+
+
 @pytest.fixture(scope="session")
 def bundled_run(tmp_path_factory) -> BundledRun:
-    """One full run of the pipeline on the bundled data, shared by the tests that only read it."""
-    output = tmp_path_factory.mktemp("bundled") / "out"
-    before = digest_files(BUNDLED_SOURCES)
-    with dg.DagsterInstance.ephemeral() as inst:
-        runs = run_layers(settings_for(BUNDLED_SOURCES, output), inst)
-    return BundledRun(output, runs, before)
+    """`wbtip run` on the bundled data as the README's Quick start runs it (a fresh process, no
+    settings but the output folder and the Dagster home), once for the whole session: the first
+    worker to need it runs it, under a lock, while the other goes on with its tests (a core
+    each); the tests that only read a full run's outputs share it."""
+    folder = shared_folder(tmp_path_factory) / "bundled"
+    folder.mkdir(exist_ok=True)
+    record = folder / "run.json"
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.exists():
+            env = {k: v for k, v in os.environ.items() if not k.startswith("WBTIP_")}
+            if ENV_CHART_CACHE in os.environ:  # the session's charts (`shared_chart_cache`)
+                env[ENV_CHART_CACHE] = os.environ[ENV_CHART_CACHE]
+            env |= {"DAGSTER_HOME": str(folder / "home"), "WBTIP_OUTPUT_DIR": str(folder / "out")}
+            before = digest_files(BUNDLED_SOURCES)
+            done = subprocess.run(
+                [str(Path(sys.executable).parent / "wbtip"), "run"],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=900,
+            )
+            fields = {"returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr}
+            record.write_text(json.dumps({**fields, "sources_before": before}), encoding="utf-8")
+    kept = json.loads(record.read_text(encoding="utf-8"))
+    return BundledRun(folder / "out", folder / "home", **kept)
 
 
 # The modules with the most test time (seconds summed over both workers, measured with

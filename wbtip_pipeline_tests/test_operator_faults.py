@@ -212,31 +212,8 @@ def _runs(home: Path, statuses=None) -> list[dg.DagsterRun]:
     raise AssertionError("could not read the instance")
 
 
-def test_a_killed_run_is_marked_failed_by_the_next_run(sources, tmp_path):
-    home = tmp_path / "home"
-    killed = _wbtip(tmp_path, sources, env=_small_env(tmp_path))
-    _until(lambda: _holds_lock(tmp_path / "out", killed), what="the run to start")
-    _until(lambda: _runs(home, STARTED), what="a run STARTED in the instance")
-    killed.send_signal(signal.SIGKILL)
-    killed.communicate()
-    (orphan,) = _runs(home, STARTED)
-    assert orphan.tags["wbtip/stage"] == "sources"
-
-    again = _wbtip(tmp_path, sources, env=_small_env(tmp_path))
-    out, err = again.communicate(timeout=600)
-    assert again.returncode == 0, out + err
-    assert (
-        f"wbtip: run {orphan.run_id[:8]} (wbtip run, sources) was left STARTED: its process "
-        f"(pid {killed.pid} on " in out
-    )
-    assert "is gone; marked failed" in out and "1 abandoned run marked failed" in out
-    assert "ended without finishing (killed or crashed)" in out
-    assert not _runs(home, STARTED)
-    with dg.DagsterInstance.from_config(str(home)) as instance:
-        assert instance.get_run_by_id(orphan.run_id).status == dg.DagsterRunStatus.FAILURE
-        (failure,) = instance.all_logs(orphan.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
-        assert f"the process of this run (pid {killed.pid} on " in failure.dagster_event.message
-    assert not list((tmp_path / "out").rglob(".*.tmp"))
+# A run killed and the next run marking it failed: `test_recovery.py`, whose kill during the
+# source step is this module's scenario (and two more moments).
 
 
 # --- the working directory --------------------------------------------------------------------
@@ -250,20 +227,8 @@ def _snapshot(root: Path, skip: tuple[Path, ...]) -> dict[str, str]:
     }
 
 
-def test_run_from_another_working_directory_writes_only_its_output(sources, tmp_path):
-    work = tmp_path / "work"
-    work.mkdir()
-    (tmp_path / "feedback").mkdir()
-    outside = (tmp_path / "out", tmp_path / "home")
-    before = _snapshot(tmp_path, outside)
-    done = _wbtip(tmp_path, sources, cwd=work, env=_small_env(tmp_path))
-    out, err = done.communicate(timeout=600)
-    assert done.returncode == 0, out + err
-    assert f"{SMALL_REGION_ASSETS} assets materialised" in out
-    assert (tmp_path / "out" / "warehouse.sqlite").exists()
-    assert (tmp_path / "out" / "report" / "wbtip_report.pdf").exists()
-    assert not list(work.iterdir())
-    assert _snapshot(tmp_path, outside) == before  # sources and feedback untouched
+# A run started from another working directory writes only its output: the undisturbed run of
+# `test_recovery.py` is started so.
 
 
 def test_a_missing_input_folder_fails_before_anything_is_written(tmp_path, monkeypatch, capsys):

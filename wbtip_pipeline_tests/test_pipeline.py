@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -17,7 +14,6 @@ from wbtip_pipeline.warehouse import Warehouse
 from wbtip_pipeline_tests.conftest import (
     BUNDLED_SOURCES,
     JURISDICTIONS,
-    ROOT,
     run_layers,
     settings_for,
 )
@@ -136,21 +132,13 @@ def test_cli_exit_status_and_failure_listing(sources, tmp_path, monkeypatch, cap
         assert len(inst.get_runs()) == 2
 
 
-def test_quick_start_command_on_bundled_data(tmp_path):
-    """`wbtip run` as a user runs it: a fresh process, the bundled data, exit status 0."""
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(tmp_path / "home"),
-        "WBTIP_OUTPUT_DIR": str(tmp_path / "out"),
-    }
-    env.pop("WBTIP_SOURCES_DIR", None)
-    wbtip = Path(sys.executable).parent / "wbtip"
-    done = subprocess.run(
-        [str(wbtip), "run"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "assets materialised" in done.stdout
-    assert (tmp_path / "out" / "warehouse.sqlite").exists()
+def test_quick_start_command_on_bundled_data(bundled_run):
+    """`wbtip run` as a user runs it: a fresh process, the bundled data, exit status 0 (the
+    session's `bundled_run` is that command)."""
+    assert bundled_run.returncode == 0, bundled_run.stdout + bundled_run.stderr
+    assert "40 assets materialised" in bundled_run.stdout
+    assert (bundled_run.output / "warehouse.sqlite").exists()
+    assert [r.result.success for r in bundled_run.runs] == [True, True]
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])

@@ -44,6 +44,7 @@ from wbtip_pipeline_tests.test_operator_faults import (
     STARTED,
     _runs,
     _small_env,
+    _snapshot,
     _wbtip,
 )
 
@@ -78,25 +79,39 @@ def _start(run: Run) -> subprocess.Popen:
     return _wbtip(run.base, run.base / "sources", env=_small_env(run.base))
 
 
+@dataclass
+class Reference(Run):
+    """The undisturbed run, finished, and what was in its folder before it started."""
+
+    out: str
+    before: dict[str, str]  # `_snapshot` of its folder but for its output and Dagster home
+
+
 @pytest.fixture(scope="module")
-def reference_started(tmp_path_factory) -> Iterator[tuple[Run, subprocess.Popen]]:
-    """One undisturbed `wbtip run` on a copy of the bundled data, started: it runs while the
-    first scenario does (two cores; each run uses about one)."""
+def reference_started(tmp_path_factory) -> Iterator[tuple[Run, subprocess.Popen, dict]]:
+    """One undisturbed `wbtip run` on a copy of the bundled data, started (from an empty working
+    directory of its own, as an operator's shell might be anywhere): it runs while the first
+    scenario does (two cores; each run uses about one)."""
     run = _prepare(tmp_path_factory.mktemp("reference"))
-    process = _start(run)
-    yield run, process
+    (run.base / "work").mkdir()
+    (run.base / "feedback").mkdir()
+    before = _snapshot(run.base, (run.output, run.home))
+    process = _wbtip(
+        run.base, run.base / "sources", env=_small_env(run.base), cwd=run.base / "work"
+    )
+    yield run, process, before
     if process.poll() is None:  # the tests that needed it did not run
         process.kill()
         process.communicate()
 
 
 @pytest.fixture(scope="module")
-def reference(reference_started) -> Run:
+def reference(reference_started) -> Reference:
     """The undisturbed run, finished: what every recovery must give."""
-    run, process = reference_started
+    run, process, before = reference_started
     out, err = process.communicate(timeout=600)
     assert process.returncode == 0, out + err
-    return run
+    return Reference(run.base, out=out, before=before)
 
 
 # --- killing a run at a chosen moment ---------------------------------------------------------
@@ -295,8 +310,14 @@ def test_the_next_run_marks_the_killed_one_failed_and_succeeds(recovered):
         f"wbtip: run {orphan.run_id[:8]} (wbtip run, {orphan.tags[STAGE_TAG]}) was left STARTED: "
         f"its process (pid {recovered.killed_pid} on " in recovered.out
     )
+    assert "is gone; marked failed" in recovered.out
     assert "1 abandoned run marked failed" in recovered.out
     assert "ended without finishing (killed or crashed)" in recovered.out
+    with dg.DagsterInstance.from_config(str(recovered.home)) as instance:
+        (failure,) = instance.all_logs(orphan.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
+    assert f"the process of this run (pid {recovered.killed_pid} on " in (
+        failure.dagster_event.message
+    )
     if recovered.scenario != "sources":
         # what the killed run materialised is not done again (the source layer, at least)
         assert "up to date; outputs in" in recovered.out
@@ -532,3 +553,15 @@ def test_the_next_run_publishes_the_whole_refresh(disk_freed, disk_full):
     tables = _tables(run.output)
     recorded = json.loads(publications["tables"].iloc[-1])
     assert recorded == {name: len(frame) for name, frame in tables.items()}
+
+
+# --- the undisturbed run (last: it runs while the first scenario does) ---------------------------
+
+
+def test_a_run_from_another_working_directory_writes_only_its_output(reference):
+    assert f"{SMALL_REGION_ASSETS} assets materialised" in reference.out
+    assert (reference.output / "warehouse.sqlite").exists()
+    assert (reference.output / "report" / "wbtip_report.pdf").exists()
+    assert not list((reference.base / "work").iterdir())
+    # sources and feedback untouched, nothing written beside them
+    assert _snapshot(reference.base, (reference.output, reference.home)) == reference.before
