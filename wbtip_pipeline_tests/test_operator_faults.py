@@ -55,14 +55,14 @@ SMALL_REGION = ("ALB", "SRB")
 SMALL_REGION_ASSETS = 32  # 40 less a source and an assessment asset for each member left out
 
 
-def _small_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    """`_env` with the configs of a region of `SMALL_REGION` (in the Dagster home's folder:
-    outside what the tests compare)."""
+def _small_env(tmp_path: Path, members=SMALL_REGION, **extra: str) -> dict[str, str]:
+    """`_env` with the configs of a region of `members` (in the Dagster home's folder: outside
+    what the tests compare)."""
     from wbtip_pipeline.region import BUNDLED_CONFIG_DIR
 
     configs = tmp_path / "home" / "configs"
     configs.mkdir(parents=True, exist_ok=True)
-    for name in (*SMALL_REGION, "region"):
+    for name in (*members, "region"):
         shutil.copy(BUNDLED_CONFIG_DIR / f"{name}.yaml", configs / f"{name}.yaml")
     return _env(tmp_path, WBTIP_CONFIG_DIR=str(configs), **extra)
 

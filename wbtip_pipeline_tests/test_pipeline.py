@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 import pandas as pd
 import pytest
 
-from wbtip_pipeline.cli import main
 from wbtip_pipeline.definitions import build_definitions, defs
 from wbtip_pipeline.warehouse import Warehouse
 from wbtip_pipeline_tests.conftest import (
@@ -17,6 +14,7 @@ from wbtip_pipeline_tests.conftest import (
     run_layers,
     settings_for,
 )
+from wbtip_pipeline_tests.test_operator_faults import _small_env, _wbtip
 
 
 def test_definitions_load():
@@ -113,23 +111,23 @@ def test_blocked_jurisdiction_keeps_its_last_good_rows(sources, tmp_path, instan
     assert errors.message.str.contains("keeps its .* rows from the last good refresh").any()
 
 
-def test_cli_exit_status_and_failure_listing(sources, tmp_path, monkeypatch, capsys):
+def test_cli_exit_status_and_failure_listing(sources, tmp_path):
     """A run with a bad file exits 1 and lists the failure (status 0 for a clean run: the quick
-    start below and `test_operator_faults`' run from another working directory)."""
-    for name in ("WBTIP_SOURCES_DIR", "WBTIP_OUTPUT_DIR", "WBTIP_WAREHOUSE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
-    monkeypatch.setattr(os, "environ", os.environ.copy())  # the CLI sets variables; undo them
+    start below and `test_recovery`'s undisturbed run). A region of two members (Albania and
+    Kosovo) is enough: the bad file is Kosovo's, and Albania still refreshes."""
     (sources / "XKX" / "xkx_victims_2020.json").write_text(
         '{"reporting_year": 2020, "victims": {', "utf-8"
     )
-    assert main(["run", "--sources", str(sources), "--output", str(tmp_path / "bad")]) == 1
-    err = capsys.readouterr().err
+    env = _small_env(tmp_path, members=("ALB", "XKX"))
+    done = _wbtip(tmp_path, sources, env=env)
+    out, err = done.communicate(timeout=600)
+    assert done.returncode == 1, out + err
     assert "raw_xkx_schema" in err and "xkx_victims_2020.json is not valid JSON" in err
-    # both stages ran (the other jurisdictions refreshed), recorded in the persistent instance,
+    # both stages ran (the other jurisdiction refreshed), recorded in the persistent instance,
     # where the UI shows them
-    with dg.DagsterInstance.from_config(str(tmp_path / "dagster_home")) as inst:
+    with dg.DagsterInstance.from_config(str(tmp_path / "home")) as inst:
         assert len(inst.get_runs()) == 2
+    assert (tmp_path / "out" / "warehouse.sqlite").exists()
 
 
 def test_quick_start_command_on_bundled_data(bundled_run):

@@ -120,10 +120,12 @@ def test_pack_writes_deck_briefs_and_form(pack):
 NO_WEASYPRINT = """
 import json, sys, tempfile
 from pathlib import Path
+from wbtip_pipeline.settings import chart_cache
 from wbtip_pipeline.workshop.pack import render_workshop_pack
 from wbtip_pipeline_tests.report.tables import build_tables
 with tempfile.TemporaryDirectory(prefix="wbtip-pack-") as out:
-    pack = render_workshop_pack(build_tables(), Path(out))
+    cache, prune = chart_cache(out)  # the session's, as the asset finds it
+    pack = render_workshop_pack(build_tables(), Path(out), cache_dir=cache, prune_cache=prune)
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("weasyprint", "typst"))
 print(json.dumps({"modules": loaded, "timings": pack.timings, "slides": pack.slide_count}))
 """
