@@ -112,10 +112,10 @@ def config_dir() -> Path | None:
 
 
 def chart_cache(output_dir: str | Path) -> tuple[Path, bool]:
-    """(the folder of drawn charts, whether to prune it): by default `<output>/.cache`, holding
-    only the charts of the output's last documents; `WBTIP_CHART_CACHE` names a folder shared by
-    several output folders (staging and production on one machine, a test session), which is
-    never pruned: a chart drawn for one is found by the others."""
+    """(the folder of drawn charts and audit verdicts, whether to prune it: `presentation/
+    cache.py`): by default `<output>/.cache`, holding only what the output's last documents used;
+    `WBTIP_CHART_CACHE` names a folder shared by several output folders (staging and production
+    on one machine, a test session), which is never pruned: what one computed the others find."""
     shared = _env(ENV_CHART_CACHE, None)
     if shared:
         return Path(shared).resolve(), False
