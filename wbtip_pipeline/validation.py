@@ -114,7 +114,9 @@ def validate(
 
 
 def _row_key(row: str) -> tuple:
-    digits = "".join(ch if ch.isdigit() else " " for ch in row).split()
+    """Findings sort by the last number in where they are (a row), numerically. ASCII digits
+    only: a label from a file may hold others ('²' is a digit to `str.isdigit`, not to `int`)."""
+    digits = re.findall(r"[0-9]+", row)
     return (row.split(" row")[0], int(digits[-1]) if digits else -1)
 
 

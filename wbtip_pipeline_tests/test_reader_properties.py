@@ -410,6 +410,7 @@ _doc_edit = st.tuples(
 @PROPERTY
 @given(edits=st.lists(_doc_edit, min_size=1, max_size=3))
 @example(edits=[("replace", 1, 10**30)])  # "reporting_year": 10**30 (was OverflowError)
+@example(edits=[("rename", 1013904226, {"²": None})])  # a key '²' (was ValueError sorting findings)
 def test_json_structure_mutations(edits):
     reader = READERS["statistics-XKX"]
     doc = _mutate_doc(json.loads(reader.original), edits)
