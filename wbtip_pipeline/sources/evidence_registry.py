@@ -19,7 +19,7 @@ import pandas as pd
 import pandera.pandas as pa
 import yaml
 
-from wbtip_pipeline.sources.readers import FileBytes, read_bytes
+from wbtip_pipeline.sources.readers import FileBytes, load_yaml, read_bytes
 from wbtip_pipeline.validation import Finding, blank, validate
 from wbtip_pipeline.vocab import SOURCE_TYPES
 
@@ -85,7 +85,7 @@ def parse_evidence_registry(file: FileBytes) -> pd.DataFrame:
     """`read_evidence_registry` of the registry's bytes, read once (the caller records
     `file.sha256`). Never raises on bad content."""
     try:
-        doc = yaml.safe_load(file.data.decode("utf-8"))
+        doc = load_yaml(file.data.decode("utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
         return _problem(f"{file.name}: {_one_line(exc)}")
     if not isinstance(doc, dict) or not isinstance(doc.get("domains"), dict):

@@ -21,7 +21,7 @@ import pandas as pd
 import pandera.pandas as pa
 import yaml
 
-from wbtip_pipeline.sources.readers import FileBytes, read_bytes
+from wbtip_pipeline.sources.readers import FileBytes, load_yaml, read_bytes
 from wbtip_pipeline.validation import Finding, validate
 from wbtip_pipeline.vocab import FIRST_YEAR, SCORES
 
@@ -163,7 +163,7 @@ def parse_assessments(file: FileBytes, jurisdiction: str) -> pd.DataFrame:
     name = file.name
     provenance = {"jurisdiction": jurisdiction, "source_file": name, "source_sha256": file.sha256}
     try:
-        doc = yaml.safe_load(file.data.decode("utf-8"))
+        doc = load_yaml(file.data.decode("utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
         reason = _one_line(exc)
         return _typed(
