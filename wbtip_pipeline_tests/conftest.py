@@ -268,18 +268,31 @@ def bundled_run(tmp_path_factory) -> BundledRun:
     return BundledRun(folder / "out", folder / "home", **kept)
 
 
-# The modules with the most test time (seconds summed over both workers, measured with
-# `--junitxml` on two cores: recovery 166, operator faults 163, incremental 101, pipeline 98, UI
-# 81, reporting 60), collected first: `make test` hands whole modules to its workers in
-# collection order (--dist loadscope), and a long module handed out last leaves one worker
-# finishing it alone while the other idles.
+# The modules with the most test time, longest first (seconds summed over both workers, measured
+# with `--junitxml` on two cores: recovery 82, operator faults 60, incremental 55, reader
+# properties 40, UI 39, seventh member 33, pipeline 32, deploy 28, pack 26, automation 25,
+# reporting 25, slides 20, render 19), collected first: `make test` hands whole modules to its
+# workers in collection order (--dist loadscope), and a long module handed out last leaves one
+# worker finishing it alone while the other idles. `test_sources` comes second: the first module
+# to need the shared `bundled_run` starts it, and the modules after it then find it done.
 SLOW_FIRST = (
     "test_recovery",
+    "test_sources",
     "test_operator_faults",
     "test_incremental",
-    "test_pipeline",
+    "test_reader_properties",
     "test_ui",
+    "test_seventh_jurisdiction",
+    "test_pipeline",
+    "test_deploy",
+    "test_pack",
+    "test_automation_blocked",
     "test_reporting",
+    "test_slides",
+    "test_render",
+    "test_feedback",
+    "test_briefs",
+    "test_analytics",
 )
 
 
