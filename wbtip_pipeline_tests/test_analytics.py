@@ -100,9 +100,8 @@ def test_opportunities_cite_existing_evidence(bundled_run):
             ).any()
 
 
-def test_bad_assessment_file_blocks_only_its_jurisdiction(sources, tmp_path, instance):
-    settings = settings_for(sources, tmp_path / "out")
-    assert all(r.result.success for r in run_layers(settings, instance, documents=False))
+def test_bad_assessment_file_blocks_only_its_jurisdiction(sources, tmp_path, instance, bundled_run):
+    settings = settings_for(sources, bundled_run.copy_output(tmp_path / "out"))  # a first refresh
     path = sources / "SRB" / "srb_ct_mechanisms.yaml"
     path.write_text(path.read_text("utf-8").replace("score: 2", "score: 7", 1), encoding="utf-8")
     src_run, downstream = run_layers(settings, instance, documents=False)

@@ -73,10 +73,9 @@ def test_full_run_publishes_every_table(bundled_run):
     }
 
 
-def test_blocked_jurisdiction_keeps_its_last_good_rows(sources, tmp_path, instance):
-    out = tmp_path / "out"
+def test_blocked_jurisdiction_keeps_its_last_good_rows(sources, tmp_path, instance, bundled_run):
+    out = bundled_run.copy_output(tmp_path / "out")  # a first refresh of these files
     settings = settings_for(sources, out)
-    assert all(r.result.success for r in run_layers(settings, instance, documents=False))
     warehouse = Warehouse(f"sqlite:///{out / 'warehouse.sqlite'}")
     first = warehouse.read("harmonised_statistics")
 
