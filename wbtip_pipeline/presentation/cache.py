@@ -1,9 +1,10 @@
 """What the documents compute from the tables, kept between refreshes by what it was computed
-from: drawn charts (`charts.py`) and the disclosure audit's verdicts (`audit.py`).
+from: drawn charts (`charts.py`), the disclosure audit's verdicts (`audit.py`) and the PDFs
+Typst lays out (`render_pdf.py`).
 
-Both are pure functions of their inputs and of the code that computes them, so an entry is found
-by a digest of the two, and a refresh that changes one jurisdiction recomputes only what its data
-reaches. Drawing and the audit's linear programmes are most of a document's build time.
+Each is a pure function of its inputs and of the code that computes it, so an entry is found by
+a digest of the two, and a refresh that changes one jurisdiction recomputes only what its data
+reaches. Drawing, the audit's linear programmes and layout are most of a document's build time.
 
 A document's build runs inside `kept_in(folder)`: entries are read from and written to `folder`
 (`<output>/.cache/...`, or one folder several outputs share: `settings.chart_cache`), one pickle

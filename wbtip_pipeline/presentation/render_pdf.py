@@ -31,8 +31,10 @@ A table without a number (the workshop's) prints its caption alone, or none.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
+import pickle
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +42,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from wbtip_pipeline.presentation import cache as document_cache
 from wbtip_pipeline.presentation.blocks import (
     Figure,
     Heading,
@@ -59,6 +62,7 @@ log = logging.getLogger(__name__)
 # Cyrillic (ѓ ќ љ њ џ ѕ), and it is the font the charts' SVG text names; Libertinus Serif (built
 # into Typst) has the same letters and is the fallback on a machine without DejaVu.
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"),)
+_CODE = document_cache.code_digest(__file__)  # the layout rules: a PDF of other rules is not kept
 FONTS = ("DejaVu Sans", "Libertinus Serif")
 MONO_FONTS = ("DejaVu Sans Mono",)
 DEFAULT_STANDARDS = ("ua-1",)
@@ -456,10 +460,29 @@ def render_pdf(
 
     `standards`: PDF standards Typst writes and checks (default PDF/UA-1; `()` for a plain
     tagged PDF). Typst's warnings go to the log; with `strict` they raise `RenderError`.
+    Inside `cache.kept_in`, a PDF Typst made without a warning is kept by a digest of all it
+    was made from (source, charts, standards, Typst's version, this module, the fonts) and not
+    laid out again: most of a workshop pack is the same from one refresh to the next.
     """
+    src = typst_source(document)
+    key = _pdf_key(src, standards)
+    pdf = document_cache.recall("pdf", key)
+    if pdf is None:
+        pdf, messages = _compile(src, standards)
+        for m in messages:
+            log.warning("Typst: %s", m)
+        if strict and messages:
+            raise RenderError(f"Typst warned: {'; '.join(messages[:5])}")
+        if not messages:
+            document_cache.keep("pdf", key, pdf)
+    if src.slides:
+        _check_slides(pdf, src.slides, [s.label for s in document.sections])
+    return pdf
+
+
+def _compile(src: TypstSource, standards: Sequence[str]) -> tuple[bytes, list[str]]:
     import typst
 
-    src = typst_source(document)
     try:
         pdf, warnings = typst.compile_with_warnings(
             src.source.encode("utf-8"),
@@ -472,14 +495,29 @@ def render_pdf(
         raise RenderError(
             f"Typst: {getattr(e, 'message', e)}{f' ({hints})' if hints else ''}"
         ) from e
-    messages = [getattr(w, "message", str(w)) for w in warnings]
-    for m in messages:
-        log.warning("Typst: %s", m)
-    if strict and messages:
-        raise RenderError(f"Typst warned: {'; '.join(messages[:5])}")
-    if src.slides:
-        _check_slides(pdf, src.slides, [s.label for s in document.sections])
-    return pdf
+    return pdf, [getattr(w, "message", str(w)) for w in warnings]
+
+
+def _pdf_key(src: TypstSource, standards: Sequence[str]) -> str:
+    import typst
+
+    state = (src.source, sorted(src.inputs.items()), list(standards), typst.__version__)
+    return hashlib.sha256(pickle.dumps((_CODE, _font_files(), state), protocol=4)).hexdigest()
+
+
+@cache
+def _font_files() -> tuple[tuple[str, int, float], ...]:
+    """The font files Typst may use (ours and the system's), with their sizes and times."""
+    roots = {*FONT_DIRS, Path("/usr/share/fonts"), Path("/usr/local/share/fonts")}
+    return tuple(
+        sorted(
+            (str(f), f.stat().st_size, f.stat().st_mtime)
+            for root in roots
+            if root.is_dir()
+            for f in root.rglob("*")
+            if f.is_file()
+        )
+    )
 
 
 def _check_slides(pdf: bytes, expected: int, labels: list[str]) -> None:

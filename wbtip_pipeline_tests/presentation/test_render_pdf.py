@@ -477,3 +477,35 @@ def test_a_table_caption_never_stays_alone_at_the_foot_of_a_page(words):
     pages = [p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages]
     [caption_page] = [t for t in pages if "Table 1.1" in t]
     assert "row 0" in caption_page
+
+
+def test_a_pdf_is_kept_by_what_it_is_made_from_inside_a_document_cache(tmp_path, monkeypatch):
+    """Inside `cache.kept_in`, the same document is laid out once; other text is laid out
+    again; outside any cache folder, and for a compilation Typst warned about, nothing is kept."""
+    from wbtip_pipeline.presentation import cache
+    from wbtip_pipeline.presentation import render_pdf as module
+
+    compiled = []
+    compile_ = module._compile
+
+    def counting(src, standards):
+        compiled.append(src.source)
+        return compile_(src, standards)
+
+    monkeypatch.setattr(module, "_compile", counting)
+
+    def doc(text: str):
+        return document(sections=[Section("s", "1", "S", [Paragraph(text)])])
+
+    with cache.kept_in(tmp_path):
+        first = render_pdf(doc("One refresh."))
+        again = render_pdf(doc("One refresh."))
+        other = render_pdf(doc("Another refresh."))
+    assert len(compiled) == 2 and again == first and other != first
+    assert len(list(tmp_path.glob("pdf-*.pkl"))) == 2
+    render_pdf(doc("One refresh."))  # no cache folder: laid out
+    assert len(compiled) == 3
+    monkeypatch.setattr(module, "_compile", lambda src, standards: (b"%PDF-", ["a warning"]))
+    with cache.kept_in(tmp_path / "warned"):
+        render_pdf(doc("Warned."))
+    assert not list((tmp_path / "warned").glob("pdf-*.pkl"))
