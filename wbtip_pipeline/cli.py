@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import sys
 import time
@@ -229,6 +230,18 @@ freshness:
 """
 
 
+def local_instance_config(home: Path) -> str:
+    """The dagster.yaml of a new local instance in `home`: `LOCAL_INSTANCE`, and its event log in
+    the SQLite files where Dagster keeps them, by `instance.LocalEventLogStorage` (which keeps
+    its database engines: a tenth of a small refresh)."""
+    runs = Path(home) / "history" / "runs"
+    return (
+        LOCAL_INSTANCE
+        + "event_log_storage:\n  module: wbtip_pipeline.instance\n  class: LocalEventLogStorage\n"
+        + f"  config:\n    base_dir: {json.dumps(str(runs) + os.sep)}\n"
+    )
+
+
 def _instance_stamp(home: Path, settings: Settings) -> str:
     """The instance and the warehouse an output folder was refreshed with (the warehouse hashed:
     its URL may hold a password), as its `INSTANCE_MARKER` records them."""
@@ -254,7 +267,7 @@ def _run_locked(settings: Settings, lock, say, *, log_level: str, full: bool) ->
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
         # a local instance: SQLite storage in DAGSTER_HOME
-        (home / "dagster.yaml").write_text(LOCAL_INSTANCE, encoding="utf-8")
+        (home / "dagster.yaml").write_text(local_instance_config(home), encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
 
     import dagster as dg

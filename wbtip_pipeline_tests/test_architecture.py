@@ -8,7 +8,7 @@ functions): a module imports from its own layer or below, never above.
     data        sources/, transforms/
     presentation presentation/
     documents   report/, workshop/ (which must not import each other)
-    orchestration assets/, checks, sensors, resources
+    orchestration assets/, checks, sensors, resources, instance
     entry       definitions, cli
 
 Nothing below orchestration imports dagster. Schemas import only `vocab` and `validation` of the
@@ -58,6 +58,7 @@ LAYERS = {
     "checks": ORCHESTRATION,
     "sensors": ORCHESTRATION,
     "resources": ORCHESTRATION,
+    "instance": ORCHESTRATION,
     "definitions": ENTRY,
     "cli": ENTRY,
 }
