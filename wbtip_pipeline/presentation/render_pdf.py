@@ -462,7 +462,8 @@ def render_pdf(
     tagged PDF). Typst's warnings go to the log; with `strict` they raise `RenderError`.
     Inside `cache.kept_in`, a PDF Typst made without a warning is kept by a digest of all it
     was made from (source, charts, standards, Typst's version, this module, the fonts) and not
-    laid out again: most of a workshop pack is the same from one refresh to the next.
+    laid out again: most of a workshop pack is the same from one refresh to the next (its
+    metadata then keep the time it was laid out).
     """
     src = typst_source(document)
     key = _pdf_key(src, standards)
