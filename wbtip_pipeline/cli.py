@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import sys
 import time
@@ -234,12 +233,14 @@ def local_instance_config(home: Path) -> str:
     """The dagster.yaml of a new local instance in `home`: `LOCAL_INSTANCE`, and its event log in
     the SQLite files where Dagster keeps them, by `instance.LocalEventLogStorage` (which keeps
     its database engines: a tenth of a small refresh)."""
-    runs = Path(home) / "history" / "runs"
-    return (
-        LOCAL_INSTANCE
-        + "event_log_storage:\n  module: wbtip_pipeline.instance\n  class: LocalEventLogStorage\n"
-        + f"  config:\n    base_dir: {json.dumps(str(runs) + os.sep)}\n"
-    )
+    import yaml
+
+    storage = {
+        "module": "wbtip_pipeline.instance",
+        "class": "LocalEventLogStorage",
+        "config": {"base_dir": str(Path(home) / "history" / "runs") + os.sep},
+    }
+    return LOCAL_INSTANCE + yaml.safe_dump({"event_log_storage": storage}, sort_keys=False)
 
 
 def _instance_stamp(home: Path, settings: Settings) -> str:

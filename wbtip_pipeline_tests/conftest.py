@@ -36,7 +36,7 @@ def shared_chart_cache(tmp_path_factory) -> Iterator[Path]:
     (`WBTIP_CHART_CACHE`, `settings.chart_cache`): a chart is a pure function of what it is drawn
     from (`presentation/charts.py`), so the many runs on the same data draw it once; the cache
     itself is tested in `presentation/test_charts_cache.py`, and the subprocess runs of the
-    fault tests keep their own (`test_operator_faults._env`)."""
+    fault tests keep it (`user_env`)."""
     folder = shared_folder(tmp_path_factory) / "charts"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(ENV_CHART_CACHE, str(folder))
@@ -168,11 +168,22 @@ def postgres_schema():
         engine.dispose()
 
 
-def digest_files(folder: Path) -> dict[str, str]:
-    """{path: sha256} of every file under `folder`."""
+def digest_files(folder: Path, skip: tuple[Path, ...] = ()) -> dict[str, str]:
+    """{path relative to `folder`: sha256} of every file under `folder`, but those in `skip`."""
     return {
-        str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.rglob("*") if p.is_file()
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not any(p.is_relative_to(s) for s in skip)
     }
+
+
+def user_env(base: Path, **extra: str) -> dict[str, str]:
+    """The environment of a `wbtip run` as a user starts it, its Dagster home `base/home`: no
+    settings of ours but the session's chart cache (`shared_chart_cache`: drawn once a session)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WBTIP_")}
+    if ENV_CHART_CACHE in os.environ:
+        env[ENV_CHART_CACHE] = os.environ[ENV_CHART_CACHE]
+    return {**env, "DAGSTER_HOME": str(base / "home"), **extra}
 
 
 class RecordedResult:
@@ -249,10 +260,7 @@ def bundled_run(tmp_path_factory) -> BundledRun:
     with open(folder / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not record.exists():
-            env = {k: v for k, v in os.environ.items() if not k.startswith("WBTIP_")}
-            if ENV_CHART_CACHE in os.environ:  # the session's charts (`shared_chart_cache`)
-                env[ENV_CHART_CACHE] = os.environ[ENV_CHART_CACHE]
-            env |= {"DAGSTER_HOME": str(folder / "home"), "WBTIP_OUTPUT_DIR": str(folder / "out")}
+            env = user_env(folder, WBTIP_OUTPUT_DIR=str(folder / "out"))
             before = digest_files(BUNDLED_SOURCES)
             done = subprocess.run(
                 [str(Path(sys.executable).parent / "wbtip"), "run"],

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import io
 import os
 import shutil
@@ -32,20 +31,10 @@ from wbtip_pipeline.runlock import (
     hold_output,
     read_holder,
 )
-from wbtip_pipeline.settings import ENV_CHART_CACHE
-from wbtip_pipeline_tests.conftest import REFERENCE, settings_for
+from wbtip_pipeline_tests.conftest import REFERENCE, settings_for, user_env
 
 WBTIP = str(Path(sys.executable).parent / "wbtip")
 STARTED = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
-
-
-def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    """The environment of a `wbtip run` as a user starts it: no settings of ours but the
-    session's chart cache (`conftest.shared_chart_cache`: charts are drawn once a session)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WBTIP_")}
-    if ENV_CHART_CACHE in os.environ:
-        env[ENV_CHART_CACHE] = os.environ[ENV_CHART_CACHE]
-    return {**env, "DAGSTER_HOME": str(tmp_path / "home"), **extra}
 
 
 # The faults tested here are the runner's, not the data's: the subprocess runs of this module
@@ -56,7 +45,7 @@ SMALL_REGION_ASSETS = 32  # 40 less a source and an assessment asset for each me
 
 
 def _small_env(tmp_path: Path, members=SMALL_REGION, **extra: str) -> dict[str, str]:
-    """`_env` with the configs of a region of `members` (in the Dagster home's folder: outside
+    """`user_env` with the configs of a region of `members` (in the Dagster home's folder: outside
     what the tests compare)."""
     from wbtip_pipeline.region import BUNDLED_CONFIG_DIR
 
@@ -64,7 +53,7 @@ def _small_env(tmp_path: Path, members=SMALL_REGION, **extra: str) -> dict[str, 
     configs.mkdir(parents=True, exist_ok=True)
     for name in (*members, "region"):
         shutil.copy(BUNDLED_CONFIG_DIR / f"{name}.yaml", configs / f"{name}.yaml")
-    return _env(tmp_path, WBTIP_CONFIG_DIR=str(configs), **extra)
+    return user_env(tmp_path, WBTIP_CONFIG_DIR=str(configs), **extra)
 
 
 def _wbtip(tmp_path, sources, *args, env=None, cwd=None) -> subprocess.Popen:
@@ -74,7 +63,7 @@ def _wbtip(tmp_path, sources, *args, env=None, cwd=None) -> subprocess.Popen:
     return subprocess.Popen(
         [*command, *args],
         cwd=cwd or tmp_path,
-        env=env or _env(tmp_path),
+        env=env or user_env(tmp_path),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -219,20 +208,12 @@ def _runs(home: Path, statuses=None) -> list[dg.DagsterRun]:
 # --- the working directory --------------------------------------------------------------------
 
 
-def _snapshot(root: Path, skip: tuple[Path, ...]) -> dict[str, str]:
-    return {
-        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and not any(p.is_relative_to(s) for s in skip)
-    }
-
-
 # A run started from another working directory writes only its output: the undisturbed run of
 # `test_recovery.py` is started so.
 
 
 def test_a_missing_input_folder_fails_before_anything_is_written(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(os, "environ", _env(tmp_path))  # the CLI sets variables; undo them
+    monkeypatch.setattr(os, "environ", user_env(tmp_path))  # the CLI sets variables; undo them
     code = main(["run", "--reference", str(tmp_path / "nope"), "--output", str(tmp_path / "out")])
     assert code == 2
     err = capsys.readouterr().err
@@ -293,7 +274,7 @@ def faulty_run(tmp_path_factory):
 
     out, err = io.StringIO(), io.StringIO()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(os, "environ", _env(base))
+        mp.setattr(os, "environ", user_env(base))
         mp.setattr(warehouse_module, "write_csv_atomic", unwritable)
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = main(

@@ -37,14 +37,13 @@ from wbtip_pipeline.definitions import defs
 from wbtip_pipeline.resources import STAGE_TAG
 from wbtip_pipeline.sources.config import load_configs
 from wbtip_pipeline.warehouse import PUBLICATIONS_TABLE, SQLITE_STAGING_PREFIX
-from wbtip_pipeline_tests.conftest import BUNDLED_SOURCES, REFERENCE, ROOT
+from wbtip_pipeline_tests.conftest import BUNDLED_SOURCES, REFERENCE, ROOT, digest_files
 from wbtip_pipeline_tests.test_operator_faults import (
     SMALL_REGION,
     SMALL_REGION_ASSETS,
     STARTED,
     _runs,
     _small_env,
-    _snapshot,
     _wbtip,
 )
 
@@ -84,7 +83,7 @@ class Reference(Run):
     """The undisturbed run, finished, and what was in its folder before it started."""
 
     out: str
-    before: dict[str, str]  # `_snapshot` of its folder but for its output and Dagster home
+    before: dict[str, str]  # `digest_files` of its folder but for its output and Dagster home
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +94,7 @@ def reference_started(tmp_path_factory) -> Iterator[tuple[Run, subprocess.Popen,
     run = _prepare(tmp_path_factory.mktemp("reference"))
     (run.base / "work").mkdir()
     (run.base / "feedback").mkdir()
-    before = _snapshot(run.base, (run.output, run.home))
+    before = digest_files(run.base, (run.output, run.home))
     process = _wbtip(
         run.base, run.base / "sources", env=_small_env(run.base), cwd=run.base / "work"
     )
@@ -564,4 +563,4 @@ def test_a_run_from_another_working_directory_writes_only_its_output(reference):
     assert (reference.output / "report" / "wbtip_report.pdf").exists()
     assert not list((reference.base / "work").iterdir())
     # sources and feedback untouched, nothing written beside them
-    assert _snapshot(reference.base, (reference.output, reference.home)) == reference.before
+    assert digest_files(reference.base, (reference.output, reference.home)) == reference.before
