@@ -8,13 +8,12 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from wbtip_pipeline.cli import RunReport
+from wbtip_pipeline_tests import processes
 from wbtip_pipeline_tests.conftest import BUNDLED_SOURCES, REFERENCE
 from wbtip_pipeline_tests.test_operator_faults import SMALL_REGION, SMALL_REGION_ASSETS, _small_env
 
@@ -71,18 +70,11 @@ def _env(base: Path) -> dict[str, str]:
     )
 
 
-def _start(base: Path, code: str, *args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-c", code, *args],
-        env=_env(base),
-        cwd=base,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def _start(base: Path, code: str, *args: str) -> processes.Started:
+    return processes.start(args, code=code, env=_env(base), cwd=base)
 
 
-def _result(process: subprocess.Popen) -> dict:
+def _result(process: processes.Started) -> dict:
     out, err = process.communicate(timeout=600)
     assert process.returncode == 0, out[-3000:] + err[-3000:]
     return json.loads(out.strip().splitlines()[-1])

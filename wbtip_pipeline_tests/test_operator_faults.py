@@ -1,8 +1,8 @@
 """Nothing lost, nothing mixed (issue 16): two writers on one output folder, a killed run, a run
 started from another working directory, and what the summary says when something fails.
 
-Most of these run `wbtip run` as a user does, in a subprocess (each takes 5-45 s): the lock and
-the crash are about processes. Faults that need a patched function run the CLI in process.
+Most of these run `wbtip run` in a process of its own, as a user does (each takes 5-45 s;
+`processes.start`): the lock and the crash are about processes. Faults that need a patched function run the CLI in process.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from wbtip_pipeline.runlock import (
     hold_output,
     read_holder,
 )
+from wbtip_pipeline_tests import processes
 from wbtip_pipeline_tests.conftest import REFERENCE, settings_for, user_env
 
-WBTIP = str(Path(sys.executable).parent / "wbtip")
 STARTED = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
 
 
@@ -56,18 +56,13 @@ def _small_env(tmp_path: Path, members=SMALL_REGION, **extra: str) -> dict[str, 
     return user_env(tmp_path, WBTIP_CONFIG_DIR=str(configs), **extra)
 
 
-def _wbtip(tmp_path, sources, *args, env=None, cwd=None) -> subprocess.Popen:
-    command = [WBTIP, "run", "--sources", str(sources), "--reference", str(REFERENCE)]
+def _wbtip(tmp_path, sources, *args, env=None, cwd=None) -> processes.Started:
+    """`wbtip run` on `sources`, its feedback and output in `tmp_path`, in a process of its own
+    (`processes.start`: forked from a warm interpreter, as a user's would run)."""
+    command = ["run", "--sources", str(sources), "--reference", str(REFERENCE)]
     command += ["--feedback", str(tmp_path / "feedback"), "--output", str(tmp_path / "out")]
     (tmp_path / "feedback").mkdir(exist_ok=True)
-    return subprocess.Popen(
-        [*command, *args],
-        cwd=cwd or tmp_path,
-        env=env or user_env(tmp_path),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return processes.start([*command, *args], env=env or user_env(tmp_path), cwd=cwd or tmp_path)
 
 
 def _until(condition, timeout=120.0, what="the condition"):
@@ -79,7 +74,7 @@ def _until(condition, timeout=120.0, what="the condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def _holds_lock(output: Path, process: subprocess.Popen) -> bool:
+def _holds_lock(output: Path, process: processes.Started) -> bool:
     holder = read_holder(output)
     return holder is not None and holder.pid == process.pid and holder.run_id is not None
 

@@ -22,7 +22,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from wbtip_pipeline.definitions import defs
 from wbtip_pipeline.resources import STAGE_TAG
 from wbtip_pipeline.sources.config import load_configs
 from wbtip_pipeline.warehouse import PUBLICATIONS_TABLE, SQLITE_STAGING_PREFIX
+from wbtip_pipeline_tests import processes
 from wbtip_pipeline_tests.conftest import BUNDLED_SOURCES, REFERENCE, ROOT, digest_files
 from wbtip_pipeline_tests.test_operator_faults import (
     SMALL_REGION,
@@ -73,7 +73,7 @@ def _prepare(base: Path) -> Run:
     return Run(base)
 
 
-def _start(run: Run) -> subprocess.Popen:
+def _start(run: Run) -> processes.Started:
     """`wbtip run` on the run's folder, for the region of `SMALL_REGION`."""
     return _wbtip(run.base, run.base / "sources", env=_small_env(run.base))
 
@@ -87,7 +87,7 @@ class Reference(Run):
 
 
 @pytest.fixture(scope="module")
-def reference_started(tmp_path_factory) -> Iterator[tuple[Run, subprocess.Popen, dict]]:
+def reference_started(tmp_path_factory) -> Iterator[tuple[Run, processes.Started, dict]]:
     """One undisturbed `wbtip run` on a copy of the bundled data, started (from an empty working
     directory of its own, as an operator's shell might be anywhere): it runs while the first
     scenario does (two cores; each run uses about one)."""
@@ -147,7 +147,7 @@ def while_the_report_is_rendered(output: Path) -> str | None:
     return "final_report, while the report was rendered" if building.is_dir() else None
 
 
-def _kill_at(process: subprocess.Popen, output: Path, moment: Moment, timeout=600.0) -> str:
+def _kill_at(process: processes.Started, output: Path, moment: Moment, timeout=600.0) -> str:
     """SIGKILL `process` as soon as `moment` says it is the moment (polled every millisecond:
     a table's transaction lasts a few); returns what was happening."""
     deadline = time.monotonic() + timeout
@@ -463,16 +463,16 @@ def disk_full(reference, tmp_path_factory) -> DiskFull:
     srb.write_text(text.replace(f"\n{total}46\n", f"\n{total}47\n"), encoding="utf-8")
     (run.base / "feedback").mkdir()
     attempted = run.base / "attempted.json"
-    done = subprocess.run(
-        [sys.executable, "-c", DISK_FULL_RUN, str(attempted), "run"]
+    process = processes.start(
+        [str(attempted), "run"]
         + ["--sources", str(run.base / "sources"), "--reference", str(REFERENCE)]
         + ["--feedback", str(run.base / "feedback"), "--output", str(run.output)],
+        code=DISK_FULL_RUN,
         cwd=run.base,
         env={**_small_env(run.base), "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=600,
     )
+    out, err = process.communicate(timeout=600)
+    done = subprocess.CompletedProcess(process.args, process.returncode, out, err)
     # the changed count was staged, and not published: the refresh did not complete
     harmonised = "harmonised_statistics"
     assert not _tables(run.output, staged=True)[harmonised].equals(

@@ -1,20 +1,20 @@
 """A seventh jurisdiction by configuration and data alone: `wbtip run` with `WBTIP_CONFIG_DIR`
 holding seven configs gives seven chapters, seven briefs and slides that name all seven, and no
-output says "six" or "WB6" (issue 12). No code changes: the run is a subprocess of the CLI."""
+output says "six" or "WB6" (issue 12). No code changes: the run is `wbtip run` in a process of its
+own (`processes.start`)."""
 
 from __future__ import annotations
 
 import html as html_lib
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
 from benchmarks.synthetic import build_scaled
+from wbtip_pipeline_tests import processes
 
 ROOT = Path(__file__).resolve().parents[1]
 # what states the region's size (a count such as "six of the seven" is not that)
@@ -42,15 +42,9 @@ def seven(tmp_path_factory) -> dict[str, Path]:
         "DAGSTER_HOME": str(base / "dagster_home"),
     }
     env.pop("WBTIP_WAREHOUSE_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "wbtip_pipeline.cli", "run"],
-        cwd=base,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    done = processes.start(["run"], env=env, cwd=base)
+    out, err = done.communicate(timeout=600)
+    assert done.returncode == 0, out[-3000:] + err[-3000:]
     return {**folders, "output": output}
 
 
