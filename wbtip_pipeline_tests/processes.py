@@ -29,9 +29,15 @@ from pathlib import Path
 # third-party modules a run imports (not this project's: see the module docstring)
 PRELOAD = [
     "dagster",
+    "dagster._core.storage.event_log",  # Alembic, with the instance's storages
+    "dagster._core.storage.runs",
+    "dagster._core.storage.schedules",
+    "upath",
     "pandas",
     "sqlalchemy",
     "pandera.pandas",
+    "pandera.backends.pandas.builtin_checks",
+    "pandera.strategies.pandas_strategies",
     "yaml",
     "openpyxl",
     "jinja2",
