@@ -130,6 +130,7 @@ def start(
     """`wbtip <argv>` (or `python -c code <argv>`) in a process forked from the warm server."""
     folder = Path(tempfile.mkdtemp(prefix="wbtip-process-"))
     out, err = folder / "stdout", folder / "stderr"
+    out.touch(), err.touch()  # read even if the process is killed before it opens them
     process = _server().Process(
         target=_child, args=(list(argv), dict(env), str(cwd), str(out), str(err), code)
     )
