@@ -20,6 +20,7 @@ import pytest
 
 from wbtip_pipeline.assets import SOURCES
 from wbtip_pipeline.definitions import build_definitions
+from wbtip_pipeline.presentation import cache
 from wbtip_pipeline.settings import ENV_CHART_CACHE, Settings, default_warehouse_url
 from wbtip_pipeline.sources.config import load_configs
 from wbtip_pipeline.sources.readers import read_jurisdiction
@@ -32,13 +33,17 @@ JURISDICTIONS = ["ALB", "BIH", "MKD", "MNE", "SRB", "XKX"]
 
 @pytest.fixture(scope="session", autouse=True)
 def shared_chart_cache(tmp_path_factory) -> Iterator[Path]:
-    """One folder of drawn charts for every pipeline run of the session, on every worker
-    (`WBTIP_CHART_CACHE`, `settings.chart_cache`): a chart is a pure function of what it is drawn
-    from (`presentation/charts.py`), so the many runs on the same data draw it once; the cache
-    itself is tested in `presentation/test_charts_cache.py`, and the subprocess runs of the
-    fault tests keep it (`user_env`)."""
+    """One document cache (`presentation/cache.py`: drawn charts, the disclosure audit's
+    verdicts, laid-out PDFs) for the whole session, on every worker: for every pipeline run
+    (`WBTIP_CHART_CACHE`, `settings.chart_cache`; the processes of the fault tests keep it,
+    `user_env`), and for the documents the tests build themselves (the session runs inside
+    `cache.kept_in` of the same folder). Each entry is a pure function of what it is computed
+    from and of its code, so the many builds on the same tables compute it once. The cache itself
+    is tested in `presentation/test_charts_cache.py`, `test_disclosure_audit.py` and
+    `test_render_pdf.py`, inside folders of their own or, for what happens without a cache,
+    outside any (`cache.kept_in(None)`)."""
     folder = shared_folder(tmp_path_factory) / "charts"
-    with pytest.MonkeyPatch.context() as mp:
+    with pytest.MonkeyPatch.context() as mp, cache.kept_in(folder, prune=False):
         mp.setenv(ENV_CHART_CACHE, str(folder))
         yield folder
 

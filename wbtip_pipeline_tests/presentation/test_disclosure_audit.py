@@ -164,7 +164,8 @@ def test_the_audits_verdicts_outlive_the_process_in_the_documents_cache(tmp_path
         audited()
     assert built == [] and len(list((tmp_path / "other").glob("audit-*.pkl"))) == len(kept)
     monkeypatch.setattr(audit_module._PASSED, "_memory", {})
-    audited()  # no folder, nothing in memory
+    with cache.kept_in(None):
+        audited()  # no folder (not even the session's), nothing in memory
     assert len(built) == first.components
 
 

@@ -503,7 +503,8 @@ def test_a_pdf_is_kept_by_what_it_is_made_from_inside_a_document_cache(tmp_path,
         other = render_pdf(doc("Another refresh."))
     assert len(compiled) == 2 and again == first and other != first
     assert len(list(tmp_path.glob("pdf-*.pkl"))) == 2
-    render_pdf(doc("One refresh."))  # no cache folder: laid out
+    with cache.kept_in(None):
+        render_pdf(doc("One refresh."))  # no cache folder (not even the session's): laid out
     assert len(compiled) == 3
     monkeypatch.setattr(module, "_compile", lambda src, standards: (b"%PDF-", ["a warning"]))
     with cache.kept_in(tmp_path / "warned"):
