@@ -378,7 +378,7 @@ def harmonised_disclosure(
     d.resolve()
     # group by group is not enough (a cell can be recovered through several groups at once):
     # the audit of the relations withholds more until none is (audit.py builds on this module)
-    from wbtip_pipeline.presentation.audit import protect
+    from wbtip_pipeline.presentation.suppression import protect
 
     protect(d)
     return d

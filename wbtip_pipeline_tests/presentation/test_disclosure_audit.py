@@ -18,7 +18,6 @@ from wbtip_pipeline.presentation.audit import (
     AuditResult,
     DisclosureAuditError,
     audit_disclosure,
-    protect,
 )
 from wbtip_pipeline.presentation.claims import (
     Claims,
@@ -34,6 +33,7 @@ from wbtip_pipeline.presentation.disclosure import (
     harmonised_disclosure,
 )
 from wbtip_pipeline.presentation.facts import Facts
+from wbtip_pipeline.presentation.suppression import protect
 from wbtip_pipeline.presentation.text import CellBounds, published_share, share_range_text
 from wbtip_pipeline.region import load_region
 from wbtip_pipeline.report.document import build_report
@@ -269,6 +269,51 @@ def test_harmonised_disclosure_holds_against_the_audit():
     d = harmonised_disclosure(harmonised(rows), names=NAMES)
     assert audit_disclosure(d).passed
     assert any("tables together" in w.reason for w in d.log)
+
+
+def _pattern(code: str, adults: int, women: int) -> list[dict]:
+    """The adults by sex with no children: withholding the women alone does not hide them."""
+    men = adults - women
+    return [
+        row(code, 2017, adults, age="adult"),
+        row(code, 2017, adults),
+        row(code, 2017, women, sex="female"),
+        row(code, 2017, men, sex="male"),
+        row(code, 2017, women, sex="female", age="adult"),
+        row(code, 2017, men, sex="male", age="adult"),
+        row(code, 2017, 0, sex="female", age="child"),
+        row(code, 2017, 0, sex="male", age="child"),
+    ]
+
+
+def test_secondary_suppression_is_worked_out_again_only_where_the_figures_changed(monkeypatch):
+    """`protect` keeps its decisions per connected set of cells: when one jurisdiction's figures
+    change, only its sets are solved again, and the decisions are those of a table worked out
+    from nothing."""
+    from wbtip_pipeline.presentation import cache, suppression
+
+    built = []
+    real = suppression._ComponentLP
+    monkeypatch.setattr(suppression, "_ComponentLP", lambda *a: built.append(a[0]) or real(*a))
+
+    def decided(rows):
+        d = harmonised_disclosure(harmonised(rows), names=NAMES)
+        return sorted(d.withheld), [(w.cell, w.because_of, w.reason) for w in d.log]
+
+    def forget():
+        for memo in (suppression._PROTECTED, suppression._PART):
+            monkeypatch.setattr(memo, "_memory", {})
+
+    with cache.kept_in(None):  # in memory only: not the session's folder
+        forget()
+        decided(_pattern("SRB", 24, 6) + _pattern("ALB", 30, 4))
+        assert {c[0] for cells in built for c in cells} == {"SRB", "ALB"}
+        built.clear()
+        changed = _pattern("SRB", 24, 6) + _pattern("ALB", 31, 3)
+        again = decided(changed)
+        assert built and {c[0] for cells in built for c in cells} == {"ALB"}
+        forget()
+        assert again == decided(changed) and again[0]
 
 
 def test_a_share_of_published_bounds_records_itself():
