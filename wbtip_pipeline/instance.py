@@ -5,8 +5,9 @@ Dagster's `SqliteEventLogStorage` creates a SQLAlchemy engine for every connecti
 it opens one or two for every event a run records (about 600 in a refresh of two members): the
 engine's set-up and its statement cache are thrown away each time. Keeping an engine per
 database (a run's own, and the index shared by all runs) makes a `wbtip run` of two members
-12.4 -> 10.6 s and the test suite, which starts about twenty of them, about 24 s faster; connections still open and close per use (no pool), so other processes writing the same
-files are seen as before. Engines are bounded (the newest `ENGINES`: a run's database is no
+12.4 -> 10.6 s and the test suite, which starts about twenty of them, about 24 s faster.
+Connections still open and close per use (no pool), so other processes writing the same files
+are seen as before. Engines are bounded (the newest `ENGINES`: a run's database is no
 longer written once it ends), so a long-lived webserver or daemon does not collect them.
 
 The production instance (deploy/dagster.yaml) keeps its event log in PostgreSQL and is not

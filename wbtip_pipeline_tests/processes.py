@@ -112,6 +112,11 @@ class Started:
         shutil.rmtree(self._out.parent, ignore_errors=True)
         return texts[0], texts[1]
 
+    def completed(self, timeout: float | None = None) -> subprocess.CompletedProcess:
+        """The finished process as `subprocess.run` gives it."""
+        out, err = self.communicate(timeout)
+        return subprocess.CompletedProcess(self.args, self.returncode, out, err)
+
     def send_signal(self, sig: int) -> None:
         if self.poll() is None:
             os.kill(self.pid, sig)

@@ -2,7 +2,8 @@
 started from another working directory, and what the summary says when something fails.
 
 Most of these run `wbtip run` in a process of its own, as a user does (each takes 5-45 s;
-`processes.start`): the lock and the crash are about processes. Faults that need a patched function run the CLI in process.
+`processes.start`): the lock and the crash are about processes. Faults that need a patched
+function run the CLI in process.
 """
 
 from __future__ import annotations

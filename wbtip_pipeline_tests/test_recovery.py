@@ -463,16 +463,14 @@ def disk_full(reference, tmp_path_factory) -> DiskFull:
     srb.write_text(text.replace(f"\n{total}46\n", f"\n{total}47\n"), encoding="utf-8")
     (run.base / "feedback").mkdir()
     attempted = run.base / "attempted.json"
-    process = processes.start(
+    done = processes.start(
         [str(attempted), "run"]
         + ["--sources", str(run.base / "sources"), "--reference", str(REFERENCE)]
         + ["--feedback", str(run.base / "feedback"), "--output", str(run.output)],
         code=DISK_FULL_RUN,
         cwd=run.base,
         env={**_small_env(run.base), "PYTHONPATH": str(ROOT)},
-    )
-    out, err = process.communicate(timeout=600)
-    done = subprocess.CompletedProcess(process.args, process.returncode, out, err)
+    ).completed(timeout=600)
     # the changed count was staged, and not published: the refresh did not complete
     harmonised = "harmonised_statistics"
     assert not _tables(run.output, staged=True)[harmonised].equals(
@@ -526,8 +524,7 @@ def disk_freed(disk_full, tmp_path_factory) -> tuple[Run, subprocess.CompletedPr
     shutil.copytree(disk_full.base, base, symlinks=True)
     run = Run(base)
     process = _start(run)
-    out, err = process.communicate(timeout=600)
-    return run, subprocess.CompletedProcess(process.args, process.returncode, out, err)
+    return run, process.completed(timeout=600)
 
 
 def test_the_next_run_publishes_the_whole_refresh(disk_freed, disk_full):

@@ -52,29 +52,30 @@ def protect(d: Disclosure) -> list[Withheld]:
     """
     key = _digest(d)
     added = _PROTECTED.get(key)
-    if added is None:
-        added = []
-        for cells, rows in _components(relation_rows(d)):
-            if not _targets(d, cells):
-                continue  # nothing protected in the set: nothing to solve
-            part_key = _part_digest(d, cells, rows)
-            part = _PART.get(part_key)
-            if part is None:
-                part = _protect_part(d, cells, rows)
-                _PART.put(part_key, part)
-            else:
-                for w in part:
-                    d.withheld.add(w.cell)
-                    d.log.append(w)
-            added += part
-        for w in added:  # undone here, done again below as from the cache
-            d.withheld.discard(w.cell)
-            d.log.remove(w)
-        _PROTECTED.put(key, added)
-    for w in added:
+    if added is not None:
+        _withhold(d, added)
+        return list(added)
+    added = []
+    for cells, rows in _components(relation_rows(d)):
+        if not _targets(d, cells):
+            continue  # nothing protected in the set: nothing to solve
+        part_key = _part_digest(d, cells, rows)
+        part = _PART.get(part_key)
+        if part is None:
+            part = _protect_part(d, cells, rows)  # withheld in `d` as they are found
+            _PART.put(part_key, part)
+        else:
+            _withhold(d, part)
+        added += part
+    _PROTECTED.put(key, added)
+    return list(added)
+
+
+def _withhold(d: Disclosure, cells: list[Withheld]) -> None:
+    """Decisions found in the cache, taken in `d` as `_complement` takes them."""
+    for w in cells:
         d.withheld.add(w.cell)
         d.log.append(w)
-    return list(added)
 
 
 def _protect_part(d: Disclosure, cells: list[Cell], rows: list[Row]) -> list[Withheld]:
