@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 UV := $(PYTHON) -m uv
 # pytest workers: one per core (pytest-xdist); `make test WORKERS=0` runs in one process. A
 # module's tests stay on one worker (--dist loadscope): its fixtures run once, not once a worker.
+# Modules are handed out in collection order, longest first (conftest.SLOW_FIRST), not in xdist's
+# default order by number of tests, which left one worker alone with a long module at the end.
 WORKERS ?= auto
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
@@ -41,7 +43,7 @@ lint: install
 	$(BIN)/ruff format --check wbtip_pipeline wbtip_pipeline_tests benchmarks
 
 test: lint
-	$(BIN)/pytest -q -n $(WORKERS) --dist loadscope --durations=15
+	$(BIN)/pytest -q -n $(WORKERS) --dist loadscope --no-loadscope-reorder --durations=15
 
 dev: install
 	mkdir -p $(DAGSTER_HOME)

@@ -282,12 +282,13 @@ def bundled_run(tmp_path_factory) -> BundledRun:
 
 
 # The modules with the most test time, longest first (seconds summed over both workers, measured
-# with `--junitxml` on two cores: recovery 82, operator faults 60, incremental 55, reader
-# properties 40, UI 39, seventh member 33, pipeline 32, deploy 28, pack 26, automation 25,
-# reporting 25, slides 20, render 19), collected first: `make test` hands whole modules to its
-# workers in collection order (--dist loadscope), and a long module handed out last leaves one
-# worker finishing it alone while the other idles. `test_sources` comes second: the first module
-# to need the shared `bundled_run` starts it, and the modules after it then find it done.
+# with `--junitxml` on two cores: recovery 55, sources 42 (the bundled run), operator faults 40,
+# reader properties 38, UI 31, incremental 27, pack 26, pipeline 25, reporting 24, seventh member
+# 23, automation 21, render 16, deploy 16), collected first: `make test` hands whole modules to its
+# workers in collection order (--dist loadscope with --no-loadscope-reorder; xdist's default
+# reorders modules by their number of tests), and a long module handed out last leaves one worker
+# finishing it alone while the other idles. `test_sources` comes second: the first module to need
+# the shared `bundled_run` starts it, and the modules after it then find it done.
 SLOW_FIRST = (
     "test_recovery",
     "test_sources",
