@@ -308,16 +308,24 @@ def cell_id(
     return (jurisdiction, int(year), indicator, dimension, category, sex, age)
 
 
-def _cell_label(key: tuple, names: Mapping[str, str]) -> str:
-    j, year, indicator, dimension, category, sex, age = key
-    parts = [names.get(j, j), str(year), indicator.replace("_", " ")]
-    if dimension != "total":
-        parts.append(f"{dimension} {category}")
-    if sex != "total":
-        parts.append(sex)
-    if age != "total":
-        parts.append(age)
-    return ", ".join(parts)
+class _CodeLabels:
+    """Cells named by their codes ("ALB, 2021, victims detected, exploitation forced_labour"):
+    what `harmonised_disclosure` falls back to without a labeller (`labels.CellLabels` names them
+    for readers)."""
+
+    def __init__(self, names: Mapping[str, str]) -> None:
+        self.names = dict(names)
+
+    def __call__(self, key: tuple) -> str:
+        j, year, indicator, dimension, category, sex, age = key
+        parts = [self.names.get(j, j), str(year), indicator.replace("_", " ")]
+        if dimension != "total":
+            parts.append(f"{dimension} {category}")
+        parts += [v for v in (sex, age) if v != "total"]
+        return ", ".join(parts)
+
+    def group(self, total: tuple, by: str) -> str:
+        return f"{self(total)}: by {by}"
 
 
 def harmonised_disclosure(
@@ -325,18 +333,20 @@ def harmonised_disclosure(
     region_totals: pd.DataFrame | None = None,
     names: Mapping[str, str] | None = None,
     region_code: str | None = None,
+    labels=None,
 ) -> Disclosure:
     """Disclosure decisions for every cell of `harmonised_statistics`, and for the region's
     figures (`trends` rows of the region's code: the sum of the jurisdictions' totals) when
-    given."""
-    names = dict(names or {})
+    given. `labels` names cells and groups for the log (`labels.CellLabels`); without it they
+    are named by their codes, with jurisdictions named from `names`."""
+    label = labels or _CodeLabels(names or {})
     region_code = region_code or load_region().code
     d = Disclosure()
     h = harmonised
     keys = list(zip(*(h[c] for c in HARMONISED_KEY), strict=True))
     for key, low, high in zip(keys, h["value_low"], h["value_high"], strict=True):
         key = cell_id(*key)
-        d.add_cell(key, low, high, label=_cell_label(key, names))
+        d.add_cell(key, low, high, label=label(key))
     present = set(d.values)
 
     def _groups(by: list[str], vary: str, total_value: str, what: str, frame: pd.DataFrame):
@@ -346,7 +356,7 @@ def harmonised_disclosure(
             if total not in present:
                 continue
             cells = [cell_id(**{**base, vary: v}) for v in part[vary] if v != total_value]
-            d.add_group(f"{_cell_label(total, names)}: by {what}", total, cells)
+            d.add_group(label.group(total, what), total, cells)
 
     dims_total = h[h["dimension"] == "total"]
     others = ["jurisdiction", "year", "indicator", "dimension", "category"]
@@ -360,7 +370,7 @@ def harmonised_disclosure(
             if total not in present:
                 continue
             cells = [cell_id(j, year, indicator, dimension, c, sex, age) for c in rows["category"]]
-            d.add_group(f"{_cell_label(total, names)}: by {dimension}", total, cells)
+            d.add_group(label.group(total, dimension), total, cells)
         # the sex and age breakdowns inside a dimension (forms by sex, by age)
         _groups([*others, "age"], "sex", "total", "sex", part)
         _groups([*others, "sex"], "age", "total", "age", part)
@@ -369,12 +379,12 @@ def harmonised_disclosure(
         region = region_totals[region_totals["jurisdiction"] == region_code]
         for row in region.itertuples(index=False):
             total = cell_id(region_code, row.year, row.indicator)
-            d.add_cell(total, row.value_low, row.value_high, label=_cell_label(total, names))
+            d.add_cell(total, row.value_low, row.value_high, label=label(total))
             members = [
                 cell_id(j, row.year, row.indicator)
                 for j in str(row.jurisdictions_reporting).split(",")
             ]
-            d.add_group(f"{_cell_label(total, names)}: by jurisdiction", total, members)
+            d.add_group(label.group(total, "jurisdiction"), total, members)
     d.resolve()
     # group by group is not enough (a cell can be recovered through several groups at once):
     # the audit of the relations withholds more until none is (audit.py builds on this module)

@@ -35,7 +35,7 @@ from wbtip_pipeline.presentation.disclosure import (
 )
 from wbtip_pipeline.presentation.evidence import EvidenceWords
 from wbtip_pipeline.presentation.figures import exceeds_total
-from wbtip_pipeline.presentation.labels import URGENCY_LABELS, Names
+from wbtip_pipeline.presentation.labels import URGENCY_LABELS, CellLabels, Names
 from wbtip_pipeline.presentation.text import (
     CellBounds,
     as_int,
@@ -115,8 +115,8 @@ class Facts:
         self.dc: Disclosure = harmonised_disclosure(
             h,
             self.trends,
-            {**self.region.names, self.region.code: self.region.code},
             region_code=self.region.code,
+            labels=CellLabels(self.names),
         )
         self.shown: set = set()
         self.claims = Claims()  # what the documents print about cells, for `audit.py`

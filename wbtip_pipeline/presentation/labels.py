@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from wbtip_pipeline.presentation.disclosure import PRIMARY_TEXT, THRESHOLD
 from wbtip_pipeline.region import Region, load_region
+from wbtip_pipeline.transforms.recommendations import country_name
 from wbtip_pipeline.vocab import REGIONAL
 
 PREVALENCE_CAVEAT = (
@@ -129,3 +130,60 @@ class Names:
             if m and m.footnote and m.code not in seen:
                 seen[m.code] = f"* {m.name}: {m.footnote}"
         return list(seen.values())
+
+
+# what a group of cells adds up over, in the annex of withheld cells ("...: by form of exploitation")
+_BREAKDOWNS = {
+    "exploitation": "form of exploitation",
+    "citizenship": "citizenship",
+    "repatriation": "country of repatriation",
+    "sex": "sex",
+    "age": "age",
+    "jurisdiction": "jurisdiction",
+}
+
+
+class CellLabels:
+    """Cells of the harmonised statistics in words, for the annex of withheld cells and the
+    published table of secondary suppressions: "Albania, 2021, victims detected, sexual
+    exploitation, female, children (0-17)"; the region's own figures carry its name. Names
+    carry no footnote mark: the labels are also published as a table, without the footnotes."""
+
+    def __init__(self, names: Names) -> None:
+        self.names = names
+
+    def __call__(self, key: tuple) -> str:
+        j, year, indicator, dimension, category, sex, age = key
+        parts = [
+            self.names.of(j, mark=False),
+            str(year),
+            _lower(INDICATOR_LABELS.get(indicator, indicator)),
+        ]
+        if dimension == "exploitation":
+            parts.append(_lower(FORM_LABELS.get(category, category)))
+        elif dimension in ("citizenship", "repatriation"):
+            parts.append(self._country(dimension, category))
+        elif dimension != "total":
+            parts.append(f"{dimension} {category}")
+        if sex != "total":
+            parts.append(_lower(SEX_LABELS.get(sex, sex)))
+        if age != "total":
+            parts.append(_lower(AGE_LABELS.get(age, age)))
+        return ", ".join(parts)
+
+    def group(self, total: tuple, by: str) -> str:
+        return f"{self(total)}: by {_BREAKDOWNS.get(by, by)}"
+
+    def _country(self, dimension: str, code: str) -> str:
+        if dimension == "citizenship":
+            if code == "UNKNOWN":
+                return "citizenship unknown"
+            return f"citizens of {country_name(code, self.names.region)}"
+        if code == "UNKNOWN":
+            return "repatriated from an unknown country"
+        return f"repatriated from {country_name(code, self.names.region)}"
+
+
+def _lower(label: str) -> str:
+    """ "Victims detected" -> "victims detected" (a label inside a list of parts)."""
+    return label[:1].lower() + label[1:]

@@ -373,7 +373,7 @@ def test_shares_from_the_counts_behind_the_cells_would_re_derive_one(bundled):
                 raw.share(share.num, share.den, pct_text(bounds))
     result = audit_disclosure(f.dc, raw)
     labels = {x.label for x in result.findings}
-    assert "Montenegro, 2021, victims detected, child" in labels
+    assert "Montenegro, 2021, victims detected, children (0-17)" in labels
     assert "trends as computed" in result.messages()[0]
 
 

@@ -210,7 +210,7 @@ def suppression_blocks(f: Facts, num) -> list:
         ),
         num.table(
             "tab-suppression-counts",
-            f"Cells of harmonised_statistics shown as {PRIMARY_TEXT} (primary) and withheld as "
+            f"Cells of the harmonised statistics shown as {PRIMARY_TEXT} (primary) and withheld as "
             f"{SECONDARY_TEXT} (secondary), by jurisdiction and indicator",
             f.source_line("harmonised_statistics", extra="disclosure control of this report"),
             [

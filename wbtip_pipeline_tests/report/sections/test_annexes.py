@@ -119,6 +119,26 @@ def test_suppression_counts_match_the_disclosure(annexes):
     assert f"({len(shown)} of {len(f.dc.log)} in the whole table)" in secondary.caption
 
 
+def test_withheld_cells_are_named_in_words(annexes):
+    """The annex's table of secondary suppressions (and the complete table published with the
+    report) names each cell, its group and the cell it protects as a reader would."""
+    quality, _, f = annexes
+    labels = [text for w in f.dc.log for text in (w.cell_label, w.group, w.because_of)]
+    assert labels, "the bundled tables have secondary suppressions"
+    codes = {*f.codes, f.region.code}
+    for label in labels:
+        parts = re.split(r", |: by | \(", label)
+        assert not codes & set(parts), label  # a jurisdiction or the region by its code
+        assert "_" not in label, label  # an indicator, form or category by its code
+    everything = " ".join(labels)
+    assert f"{f.region.full_name}, " in everything  # the region's own figures, by its name
+    assert ": by jurisdiction" in everything and ": by form of exploitation" in everything
+    assert (
+        "Cells of the harmonised statistics shown as"
+        in table(quality, "tab-suppression-counts").caption
+    )
+
+
 def test_completeness_and_no_small_count(annexes, tables):
     quality, _, f = annexes
     completeness = table(quality, "tab-completeness")
