@@ -28,6 +28,7 @@ import math
 import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import pandas as pd
 
@@ -308,6 +309,14 @@ def cell_id(
     return (jurisdiction, int(year), indicator, dimension, category, sex, age)
 
 
+class CellLabeller(Protocol):
+    """Names a cell of the harmonised statistics, and a group of cells by what it adds up over."""
+
+    def __call__(self, key: tuple) -> str: ...
+
+    def group(self, total: tuple, by: str) -> str: ...
+
+
 class _CodeLabels:
     """Cells named by their codes ("ALB, 2021, victims detected, exploitation forced_labour"):
     what `harmonised_disclosure` falls back to without a labeller (`labels.CellLabels` names them
@@ -333,12 +342,12 @@ def harmonised_disclosure(
     region_totals: pd.DataFrame | None = None,
     names: Mapping[str, str] | None = None,
     region_code: str | None = None,
-    labels=None,
+    labels: CellLabeller | None = None,
 ) -> Disclosure:
     """Disclosure decisions for every cell of `harmonised_statistics`, and for the region's
     figures (`trends` rows of the region's code: the sum of the jurisdictions' totals) when
     given. `labels` names cells and groups for the log (`labels.CellLabels`); without it they
-    are named by their codes, with jurisdictions named from `names`."""
+    are named by their codes, jurisdictions from `names`."""
     label = labels or _CodeLabels(names or {})
     region_code = region_code or load_region().code
     d = Disclosure()
