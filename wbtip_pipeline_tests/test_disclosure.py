@@ -137,10 +137,14 @@ def test_harmonised_groups_and_the_regional_sum():
     d = harmonised_disclosure(h, region)
     assert d.text(cell_id("XKX", 2019, "victims_detected", sex="female")) == SECONDARY_TEXT
     assert d.text(cell_id("MNE", 2019, "victims_detected")) == PRIMARY_TEXT
-    # Kosovo's 26 is the smallest other jurisdiction of the regional sum
-    assert d.text(cell_id("XKX", 2019, "victims_detected")) == SECONDARY_TEXT
-    assert d.text(cell_id("WB6", 2019, "victims_detected")) == "165"
-    # ... and then its own breakdown must not give it away: female + male = total
+    # the regional sum would give Montenegro's 3 away: the region's figure is withheld, not
+    # Kosovo's 26, the smallest other jurisdiction (each jurisdiction keeps its own total)
+    assert d.text(cell_id("WB6", 2019, "victims_detected")) == SECONDARY_TEXT
+    for code, shown in (("ALB", "103"), ("SRB", "33"), ("XKX", "26")):
+        assert d.text(cell_id(code, 2019, "victims_detected")) == shown
+    (regional,) = [w for w in d.log if w.cell == cell_id("WB6", 2019, "victims_detected")]
+    assert "the regional total is withheld too" in regional.reason
+    # Kosovo's own breakdown must not give its 3 men away: female + male = total
     assert d.status(cell_id("XKX", 2019, "victims_detected", sex="male")) == "primary"
     published = publish_harmonised(d, h)
     assert "value_low" not in published and not small_count_cells(published["value"])

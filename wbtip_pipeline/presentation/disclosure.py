@@ -173,6 +173,9 @@ class Disclosure:
     groups: list[Group] = field(default_factory=list)
     withheld: set[Hashable] = field(default_factory=set)
     log: list[Withheld] = field(default_factory=list)
+    # cells that are sums of other published cells (the region's figures): where a further cell
+    # must be withheld, such a sum goes before any jurisdiction's own total (`suppression.py`)
+    sums: set[Hashable] = field(default_factory=set)
 
     def add_cell(self, cell: Hashable, low, high, label: str | None = None) -> None:
         if _missing(low) or _missing(high):
@@ -228,6 +231,10 @@ class Disclosure:
         return inferred[0] > shown[0] or inferred[1] < shown[1]
 
     def _next_smallest(self, group: Group) -> Hashable | None:
+        """The cell to withhold too: the group's total where it is a sum of the region's (a
+        jurisdiction's own figure is worth more to its readers), else its smallest shown cell."""
+        if group.total in self.sums and not self.is_suppressed(group.total):
+            return group.total
         candidates = [c for c in group.cells if not self.is_suppressed(c)]
         if not candidates:
             return None
@@ -257,8 +264,12 @@ class Disclosure:
                         because_of=f"{self.label(unknown)} ({shown_as})",
                         reason=(
                             "the only suppressed cell of the group could otherwise be recovered "
-                            "from the total and the other cells; the smallest other cell is "
-                            "withheld too"
+                            "from the total and the other cells; "
+                            + (
+                                "the regional total is withheld too"
+                                if chosen == group.total
+                                else "the smallest other cell is withheld too"
+                            )
                         ),
                     )
                 )
@@ -389,6 +400,7 @@ def harmonised_disclosure(
         for row in region.itertuples(index=False):
             total = cell_id(region_code, row.year, row.indicator)
             d.add_cell(total, row.value_low, row.value_high, label=label(total))
+            d.sums.add(total)
             members = [
                 cell_id(j, row.year, row.indicator)
                 for j in str(row.jurisdictions_reporting).split(",")

@@ -47,8 +47,8 @@ def protect(d: Disclosure) -> list[Withheld]:
     adults, the women, the men and the children by sex are shown) or through a group whose
     suppressed cells add up to a known sum (a total of 8 split into two `<5` cells). For each
     cell the audit finds, a shown cell of a group holding it is withheld too: the smallest that
-    restores its protection, else the smallest; an indicator's own total only when nothing
-    else is left. Repeated per connected set of cells until the audit passes.
+    restores its protection, else the smallest; the region's figure for a year before a
+    jurisdiction's own total, which goes only when nothing else is left. Repeated per connected set of cells until the audit passes.
     """
     key = _digest(d)
     added = _PROTECTED.get(key)
@@ -97,14 +97,22 @@ def _targets(d: Disclosure, cells: Iterable[Cell]) -> list[Protected]:
 
 
 def _digest(d: Disclosure) -> str:
-    state = (sorted(d.values.items()), [(g.total, g.cells) for g in d.groups], sorted(d.withheld))
+    state = (
+        sorted(d.values.items()),
+        [(g.total, g.cells) for g in d.groups],
+        sorted(d.withheld),
+        sorted(d.sums),
+    )
     return hashlib.sha256((_CODE + repr(state)).encode()).hexdigest()
 
 
 def _part_digest(d: Disclosure, cells: list[Cell], rows: list[Row]) -> str:
     """Everything a set's decisions are made from: its cells in order, with their values, what
     they show and their labels, and its relations with their groups."""
-    shown = [(c, d.values[c], d.status(c), d.text(c), d.bounds(c), d.label(c)) for c in cells]
+    shown = [
+        (c, d.values[c], d.status(c), d.text(c), d.bounds(c), d.label(c), c in d.sums)
+        for c in cells
+    ]
     relations = [
         (
             list(r.coefs.items()),
@@ -132,7 +140,9 @@ def _complement(
     groups = [r.source for r in rows if isinstance(r.source, Group) and p.cell in r.coefs]
     near = {c for g in groups for c in (g.total, *g.cells)}
     ring = {c for r in rows if isinstance(r.source, Group) and near & set(r.coefs) for c in r.coefs}
-    size = lambda c: (_headline(c), d.values[c][1], d.values[c][0], str(c))  # noqa: E731
+    # breakdown cells first, then the region's sums, a jurisdiction's own total last
+    rank = lambda c: 0 if not _headline(c) else 1 if c in d.sums else 2  # noqa: E731
+    size = lambda c: (rank(c), d.values[c][1], d.values[c][0], str(c))  # noqa: E731
     shown = lambda cells: sorted((c for c in cells if not d.is_suppressed(c)), key=size)  # noqa: E731
     candidates = shown(near) or shown(ring)
     if not candidates:
