@@ -6,7 +6,9 @@
 - `bilateral_flow`: two jurisdictions of the region linked by intra-regional victim flows (either
   direction, detected or repatriated) in the `recent_years` calendar years up to the latest year
   of the flows: a candidate for bilateral cooperation such as joint identification procedures.
-  A flow reported only as `<5` may be zero, so `confirmed` says whether some flow was at least 1.
+  `confirmed` says whether the published figures alone show that some victim moved: at least one
+  flow of 5 or more. A flow below 5 is published as `<5`, which may be nil, even where the
+  source gave an exact count (the warehouse's `victims_low` and `victims_high` keep it).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import json
 import pandas as pd
 
 from wbtip_pipeline.region import Region, load_region
-from wbtip_pipeline.vocab import MIN_SHARED_GAP, SHARED_GAP_TYPES
+from wbtip_pipeline.vocab import MIN_SHARED_GAP, SHARED_GAP_TYPES, SUPPRESSED_HIGH
 
 OPPORTUNITY_COLUMNS = [
     "opportunity_type",
@@ -148,7 +150,7 @@ def _bilateral_flows(victim_flows: pd.DataFrame, recent_years: int, region: Regi
                 "years": years,
                 "victims_low": low,
                 "victims_high": high,
-                "confirmed": low > 0,
+                "confirmed": bool((rows["value_low"] > SUPPRESSED_HIGH).any()),
                 "evidence": _records(rows, _FLOW_EVIDENCE),
                 "description": description,
             }

@@ -342,8 +342,9 @@ def _statistics(w: Writer, f: Facts, code: str, domain: str) -> None:
             )
         if possible:
             w.say(
-                f"They also list possible flows with {_partners(f, possible)}, each reported as "
-                "a count below five, so whether any victim moved cannot be said."
+                f"{'They also' if confirmed else 'The statistics'} list possible flows with "
+                f"{_partners(f, possible)}, each published as a count below five, so whether "
+                "any victim moved cannot be said."
             )
 
 
@@ -356,7 +357,7 @@ def _partners(f: Facts, pairs: dict[str, str]) -> str:
 
 def _pairs(f: Facts, code: str) -> tuple[dict[str, str], dict[str, str]]:
     """The members linked to `code` by victim flows (regional_opportunities), with the years:
-    those the published counts confirm (at least one victim), and those they cannot."""
+    those the published counts confirm (a flow of five or more), and those they cannot."""
     opp = f.t["regional_opportunities"]
     confirmed: dict[str, str] = {}
     possible: dict[str, str] = {}

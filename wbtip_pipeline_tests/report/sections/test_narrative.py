@@ -220,3 +220,18 @@ def test_a_member_without_assessments_says_so():
     blocks = narrative(facts, "ALB", Numbering("3"))
     assert [b.kind for b in blocks] == ["heading", "note"]
     assert blocks[1].text == "No assessment of Albania's mechanisms in this run."
+
+
+def test_flows_published_as_small_counts_are_never_said_to_be_confirmed(bundled):
+    """Kosovo*'s source counts 2 victims from Serbia in 2019; published as <5, which may be nil,
+    so no chapter says the statistics confirm victims moving between them (the regional chapter
+    and the summary say "all <5" of the same pair)."""
+    facts, narratives = bundled
+    pairs = {p["pair"]: p for p in facts.flow_pairs()}
+    assert pairs and not any(p["certain"] for p in pairs.values())
+    for code, blocks in narratives.items():
+        for p in prose(blocks):
+            assert "confirm victims moving" not in p.text, (code, p.text)
+            assert not p.text.startswith("They also list possible flows"), (code, p.text)
+    serbia = " ".join(p.text for p in prose(narratives["SRB"]))
+    assert "The statistics list possible flows with" in serbia and "Kosovo*" in serbia
