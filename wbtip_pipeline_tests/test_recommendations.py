@@ -7,6 +7,7 @@ No Dagster here: the evidence tables come from the pure transforms.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 import re
@@ -82,9 +83,17 @@ def table(name: str, *rows: dict) -> pd.DataFrame:
     return frame
 
 
+@functools.cache
+def _empty(name: str) -> pd.DataFrame:
+    return table(name)
+
+
 def evidence(**frames: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """All evidence tables: the given ones, the others empty."""
-    return {name: frames.get(name, table(name)) for name in ANALYTICS_SCHEMAS}
+    """All evidence tables: the given ones, the others empty (each a copy of one empty frame
+    built once: the cases are built at collection, in every worker)."""
+    return {
+        name: frames[name] if name in frames else _empty(name).copy() for name in ANALYTICS_SCHEMAS
+    }
 
 
 def gap(jurisdiction, item_id, domain, gap_type, year=2023, title="An item") -> dict:
