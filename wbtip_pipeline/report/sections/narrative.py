@@ -337,8 +337,8 @@ def _statistics(w: Writer, f: Facts, code: str, domain: str) -> None:
         confirmed, possible = _pairs(f, code)
         if confirmed:
             w.say(
-                f"The statistics confirm victims moving between {name} and "
-                f"{_partners(f, confirmed)}, cases these agreements exist for."
+                f"The statistics show victims moving between {name} and "
+                f"{_partners(f, confirmed)}: the cases such agreements are made for."
             )
         if possible:
             w.say(

@@ -122,11 +122,16 @@ def test_the_prose_of_the_old_section(section_and_facts, tables):
     assert f"shown as {SECONDARY_TEXT}" in text
     assert "or the jurisdictions with the regional sum) allows it" in text
     assert "they are listed in Annex A." in text and "Annex A lists the suppressions." in text
+    # the method as trend_summary states it, its verdicts in the report's words, not its codes
     method = str(tables["trend_summary"]["method"].iloc[0])
+    assert "no_clear_trend" in method and "insufficient_data" in method
+    method = method.replace("no_clear_trend", "no clear trend")
+    method = method.replace("insufficient_data", "cannot tell")
     assert (
         f"read from its {trend_rules.RECENT_YEARS} most recent reported years: {method}. "
         f"A verdict needs at least {trend_rules.MIN_EXACT_YEARS} exact years"
     ) in text
+    assert "no_clear_trend" not in text and "insufficient_data" not in text
     assert "where at least 80% of its items are known" in text
     assert f"a gap in at least {MIN_SHARED_GAP} jurisdictions is a shared gap" in text
     assert f"in at least {number_word(MIN_SHARED_GAP)} jurisdictions is a shared gap" in text
