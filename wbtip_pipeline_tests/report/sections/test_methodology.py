@@ -121,6 +121,7 @@ def test_the_prose_of_the_old_section(section_and_facts, tables):
     assert f"A source's {PRIMARY_TEXT} is kept as the interval from 0 to 4." in text
     assert f"shown as {SECONDARY_TEXT}" in text
     assert "or the jurisdictions with the regional sum) allows it" in text
+    assert "the region's figure rather than a jurisdiction's own total" in text
     assert "they are listed in Annex A." in text and "Annex A lists the suppressions." in text
     # the method as trend_summary states it, its verdicts in the report's words, not its codes
     method = str(tables["trend_summary"]["method"].iloc[0])
