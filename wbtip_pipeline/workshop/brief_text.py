@@ -313,13 +313,14 @@ def trend_sentence(t: Lang, facts: PackFacts, code: str) -> str:
 
 def domain_sentence(t: Lang, facts: PackFacts, code: str) -> str:
     """The checklist domains scored highest and lowest (among those resting on enough items,
-    when two or more do)."""
+    when two or more do, and then the sentence says so: the brief's table lists every domain)."""
     ds = facts.t["mechanism_domain_scores"]
     if ds.empty:
         return ""
     rows = ds[(ds["jurisdiction"] == code) & ds["mean_score"].notna()]
     solid = rows[[not figures.thin_domain(int(k), int(n)) for k, n in
                   zip(rows["n_known"], rows["n_items"], strict=True)]]  # fmt: skip
+    ranked_only = 2 <= len(solid) < len(rows)
     rows = solid if len(solid) >= 2 else rows
     if rows.empty:
         return ""
@@ -328,13 +329,27 @@ def domain_sentence(t: Lang, facts: PackFacts, code: str) -> str:
     worst = order.sort_values(["mean_score", "_o"], ascending=[True, True]).iloc[0]
     labels = domain_labels(t)
     if float(best["mean_score"]) == float(worst["mean_score"]):
-        return t.gettext("Its checklist scores are {score} of 2 in every domain assessed.").format(
-            score=t.number(float(best["mean_score"]), 2)
+        same = (
+            t.gettext(
+                "Its checklist scores are {score} of 2 in every domain with enough items known "
+                "to rank."
+            )
+            if ranked_only
+            else t.gettext("Its checklist scores are {score} of 2 in every domain assessed.")
         )
-    return t.gettext(
-        "Of the checklist domains, it scores highest in {best} ({best_score} of 2) and lowest "
-        "in {worst} ({worst_score} of 2)."
-    ).format(
+        return same.format(score=t.number(float(best["mean_score"]), 2))
+    sentence = (
+        t.gettext(
+            "Of the checklist domains with enough items known to rank, it scores highest in "
+            "{best} ({best_score} of 2) and lowest in {worst} ({worst_score} of 2)."
+        )
+        if ranked_only
+        else t.gettext(
+            "Of the checklist domains, it scores highest in {best} ({best_score} of 2) and lowest "
+            "in {worst} ({worst_score} of 2)."
+        )
+    )
+    return sentence.format(
         best=labels.get(best["domain"], best["domain"]),
         best_score=t.number(float(best["mean_score"]), 2),
         worst=labels.get(worst["domain"], worst["domain"]),

@@ -21,11 +21,12 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from pypdf import PdfReader
 
+from wbtip_pipeline.presentation import figures
 from wbtip_pipeline.presentation.blocks import Item, ListBlock
 from wbtip_pipeline.presentation.labels import PREVALENCE_CAVEAT, SUPPRESSION_CAVEAT
 from wbtip_pipeline.presentation.outline import report_outline
 from wbtip_pipeline.region import Region, load_region
-from wbtip_pipeline.vocab import INDICATORS
+from wbtip_pipeline.vocab import INDICATORS, MIN_DOMAIN_ITEMS
 from wbtip_pipeline.workshop import brief_text as words
 from wbtip_pipeline.workshop.brief_recs import parse_fields, priorities, translate
 from wbtip_pipeline.workshop.briefs import (
@@ -342,6 +343,35 @@ def test_the_narrative_is_built_from_the_tables_in_the_language(docs, facts):
         )
         if language != ENGLISH:
             assert facts.latest_victims(code) not in said
+
+
+def test_the_domain_sentence_says_when_it_leaves_thin_domains_out(facts, tables):
+    """Serbia's protection and justice scores rest on too few known items to rank: the sentence
+    compares the ranked domains and says so, in every language; the table below it lists all."""
+    ds = (
+        facts.t["mechanism_domain_scores"]
+        .query("jurisdiction == 'SRB'")
+        .dropna(subset=["mean_score"])
+    )
+    thin = [
+        d
+        for d, k, n in zip(ds["domain"], ds["n_known"], ds["n_items"], strict=True)
+        if figures.thin_domain(int(k), int(n))
+    ]
+    assert {"protection", "justice"} <= set(thin)
+    sentence = words.domain_sentence(lang(ENGLISH), facts, "SRB")
+    assert sentence.startswith("Of the checklist domains with enough items known to rank, ")
+    labels = words.domain_labels(lang(ENGLISH))
+    assert not any(f"in {labels[d]} (" in sentence for d in thin)
+    for language in TRANSLATED:
+        assert "enough items" not in words.domain_sentence(lang(language), facts, "SRB")
+    # where every scored domain is ranked, the sentence needs no qualifier
+    enough = tables["mechanism_domain_scores"]["n_items"].clip(lower=MIN_DOMAIN_ITEMS)
+    scores = tables["mechanism_domain_scores"].assign(n_items=enough, n_known=enough)
+    every = PackFacts({**tables, "mechanism_domain_scores": scores})
+    assert words.domain_sentence(lang(ENGLISH), every, "SRB").startswith(
+        "Of the checklist domains, it scores highest in "
+    )
 
 
 def test_the_pointers_name_the_full_list_and_the_members_chapter_from_the_outline(docs, facts):
