@@ -538,7 +538,8 @@ def _tier_chart(f: Facts, num: Numbering) -> Figure | None:
             caption=(
                 "US Department of State Trafficking in Persons report: tier by report year "
                 "(T2WL: Tier 2 Watch List); † read from the next edition's wording; "
-                "empty: no edition found."
+                "empty: that edition's tier was not collected in the reference data, which does "
+                "not mean the jurisdiction went unrated."
             ),
             source=(
                 "Source: reference table us_tip_tiers, from the US Department of State's "

@@ -211,6 +211,8 @@ def test_no_file_or_folder_is_named_in_the_words(built):
     _, section = built
     tiers = by_key(section, "fig-tiers")
     assert ".csv" not in tiers.source and "data/reference" not in tiers.source
+    # an empty cell is an edition not collected, never read as a jurisdiction left unrated
+    assert "does not mean the jurisdiction went unrated" in tiers.caption
     words = "\n".join(
         [b.caption for b in section.walk("figure")]
         + [b.caption for b in section.walk("table")]
