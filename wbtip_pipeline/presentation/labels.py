@@ -7,6 +7,7 @@ the others; everything else is a fixed label of a code list of `vocab.py`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from wbtip_pipeline.presentation.disclosure import PRIMARY_TEXT, THRESHOLD
@@ -187,3 +188,33 @@ class CellLabels:
 def _lower(label: str) -> str:
     """ "Victims detected" -> "victims detected" (a label inside a list of parts)."""
     return label[:1].lower() + label[1:]
+
+
+# the checks of data_quality_issues as Annex A names them; any other check (a source file's
+# schema check, `raw_alb_schema`) by `check_label`'s rule
+CHECK_LABELS = {
+    "breakdown_exceeds_total": "Breakdown above its total",
+    "breakdown_below_total": "Breakdown below its total",
+    "convictions_exceed_prosecutions": "More convictions than prosecutions",
+    "year_on_year_jump": "Sudden change from the year before",
+    "jurisdiction_blocked": "Refresh blocked",
+    "unmapped_country": "Country name not recognised",
+}
+
+
+def check_label(name: str) -> str:
+    """A data-quality check in words: its label, else a source file's schema check ("raw_alb_schema"
+    -> "Source file check"), else its name without underscores."""
+    if name in CHECK_LABELS:
+        return CHECK_LABELS[name]
+    if name.endswith("_schema"):
+        return "Source file check" if name.startswith("raw_") else "Table check"
+    return name.replace("_", " ").capitalize()
+
+
+_INDICATOR_CODE = re.compile(r"\b(" + "|".join(INDICATOR_LABELS) + r")\b")
+
+
+def indicators_in_words(text: str) -> str:
+    """ "persons_convicted 2007: ..." -> "persons convicted 2007: ..." (a message of the checks)."""
+    return _INDICATOR_CODE.sub(lambda m: _lower(INDICATOR_LABELS[m.group(1)]), text)

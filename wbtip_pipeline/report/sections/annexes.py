@@ -10,7 +10,13 @@ from wbtip_pipeline.presentation import charts
 from wbtip_pipeline.presentation.blocks import Cell, Note, Paragraph, Section, Table
 from wbtip_pipeline.presentation.disclosure import PRIMARY_TEXT, SECONDARY_TEXT, mask_counts_in_text
 from wbtip_pipeline.presentation.facts import TABLE_NAMES, Facts
-from wbtip_pipeline.presentation.labels import INDICATOR_SHORT, STATUS_COLORS, STATUS_LABELS
+from wbtip_pipeline.presentation.labels import (
+    INDICATOR_SHORT,
+    STATUS_COLORS,
+    STATUS_LABELS,
+    check_label,
+    indicators_in_words,
+)
 from wbtip_pipeline.presentation.outline import Entry, Outline
 from wbtip_pipeline.presentation.text import as_int, as_str, pct, years_text
 from wbtip_pipeline.report.sections.common import start
@@ -46,7 +52,11 @@ def findings_tables(f: Facts, num, dq: pd.DataFrame) -> list[Table]:
                 f.source_line("data_quality_issues"),
                 ["Check", "Severity", "Findings"],
                 [
-                    [Cell(r.check_name, "rowhead"), Cell(r.severity), Cell(str(int(r.n)), "num")]
+                    [
+                        Cell(check_label(str(r.check_name)), "rowhead"),
+                        Cell(r.severity),
+                        Cell(str(int(r.n)), "num"),
+                    ]
                     for r in counts.itertuples(index=False)
                 ],
                 col_classes=["", "", "num"],
@@ -72,8 +82,8 @@ def findings_tables(f: Facts, num, dq: pd.DataFrame) -> list[Table]:
                     ),
                     Cell(as_str(as_int(r.year))),
                     Cell(str(r.severity), f"severity-{r.severity}"),
-                    Cell(str(r.check_name), "nowrap small"),
-                    Cell(mask_counts_in_text(str(r.message)), "small"),
+                    Cell(check_label(str(r.check_name)), "small"),
+                    Cell(indicators_in_words(mask_counts_in_text(str(r.message))), "small"),
                     Cell(as_str(r.source_file), "small"),
                 ]
                 for i, r in enumerate(dq.itertuples(index=False), start=1)

@@ -85,6 +85,8 @@ def test_the_annex_lists_every_finding_and_the_suppressions(annexes, tables):
     assert [r[0].text for r in findings.rows] == [str(i) for i in range(1, len(issues) + 1)]
     counts = table(quality, "tab-dq-counts")
     assert sum(int(r[2].text) for r in counts.rows) == len(issues)
+    shown = " ".join(c.text for b in (findings, counts) for row in b.rows for c in row[:6])
+    assert "_" not in shown, "a check or indicator by its code"
     text = " ".join(texts(quality))
     assert "0..4" not in text  # messages quote counts through the disclosure rules
     assert f"{len(issues)} findings in this run." in text
@@ -185,6 +187,9 @@ def test_annex_a_on_small_frames(tables):
         ["2", "Serbia", "2020", "warning"],
     ]
     assert "0..4" not in findings.rows[1][5].text and PRIMARY_TEXT in findings.rows[1][5].text
+    # checks and indicators in words, not the table's codes
+    assert [r[4].text for r in findings.rows] == ["Schema", "Sudden change from the year before"]
+    assert findings.rows[1][5].text.startswith("persons prosecuted: 24 in 2019 then ")
     notes = [(b.style, b.text) for b in quality.blocks if b.kind == "note"]
     assert notes == [
         ("empty", "No data gaps in this run."),
