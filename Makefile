@@ -42,8 +42,11 @@ lint: install
 	$(BIN)/ruff check wbtip_pipeline wbtip_pipeline_tests benchmarks
 	$(BIN)/ruff format --check wbtip_pipeline wbtip_pipeline_tests benchmarks
 
+# pytest keeps its assertion-rewritten test modules in __pycache__ only where bytecode may be
+# written: without it each worker rewrites every test module at every run (collection 12.1 s
+# against 7.9 s once they are kept; the first run after a change writes them)
 test: lint
-	$(BIN)/pytest -q -n $(WORKERS) --dist loadscope --no-loadscope-reorder --durations=15
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -q -n $(WORKERS) --dist loadscope --no-loadscope-reorder --durations=15
 
 dev: install
 	mkdir -p $(DAGSTER_HOME)
