@@ -231,7 +231,7 @@ class Disclosure:
         return inferred[0] > shown[0] or inferred[1] < shown[1]
 
     def _next_smallest(self, group: Group) -> Hashable | None:
-        """The cell to withhold too: the group's total where it is a sum of the region's (a
+        """The cell to withhold too: the group's total where it is one of the region's sums (a
         jurisdiction's own figure is worth more to its readers), else its smallest shown cell."""
         if group.total in self.sums and not self.is_suppressed(group.total):
             return group.total

@@ -133,7 +133,7 @@ class Names:
         return list(seen.values())
 
 
-# what a group of cells adds up over, in the annex of withheld cells ("...: by form of exploitation")
+# what a group of cells adds up over, in the annex of withheld cells ("by form of exploitation")
 _BREAKDOWNS = {
     "exploitation": "form of exploitation",
     "citizenship": "citizenship",
@@ -203,8 +203,8 @@ CHECK_LABELS = {
 
 
 def check_label(name: str) -> str:
-    """A data-quality check in words: its label, else a source file's schema check ("raw_alb_schema"
-    -> "Source file check"), else its name without underscores."""
+    """A data-quality check in words: its label, else a schema check ("raw_alb_schema" ->
+    "Source file check"), else its name without underscores."""
     if name in CHECK_LABELS:
         return CHECK_LABELS[name]
     if name.endswith("_schema"):

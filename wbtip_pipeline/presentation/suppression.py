@@ -48,7 +48,8 @@ def protect(d: Disclosure) -> list[Withheld]:
     suppressed cells add up to a known sum (a total of 8 split into two `<5` cells). For each
     cell the audit finds, a shown cell of a group holding it is withheld too: the smallest that
     restores its protection, else the smallest; the region's figure for a year before a
-    jurisdiction's own total, which goes only when nothing else is left. Repeated per connected set of cells until the audit passes.
+    jurisdiction's own total, which goes only when nothing else is left. Repeated per connected
+    set of cells until the audit passes.
     """
     key = _digest(d)
     added = _PROTECTED.get(key)

@@ -420,8 +420,9 @@ def technical_part(f: Facts, outline: Outline, num) -> list:
             "total are shown and exactly one cell is suppressed, that cell could be recovered "
             "by subtraction, so the smallest other cell is withheld as well and shown as "
             f"{SECONDARY_TEXT} (for the jurisdictions of a regional sum, the region's figure "
-            "rather than a jurisdiction's own total); this is repeated until no breakdown (by sex, age, form, "
-            "citizenship, or the jurisdictions with the regional sum) allows it. Rates, shares "
+            "rather than a jurisdiction's own total); this is repeated until no breakdown (by "
+            "sex, age, form, citizenship, or the jurisdictions with the regional sum) allows it. "
+            "Rates, shares "
             f"and sums in this report are computed from the published counts only. {annex_a} "
             "lists the suppressions."
         ),
