@@ -430,7 +430,8 @@ def data_gap_sentences(f: Facts, code: str) -> list[str]:
         f"{f.names.of(code)} leaves {gap['not_reported_text']} of the indicator, breakdown and "
         f"year combinations of the region's years ({figures.period(f)}) not reported, and "
         f"{gap['in_range_text']} of those between its own first and last reported years "
-        f"({own}); {gap['suppressed_text']} of the cells it reports are {PRIMARY_TEXT}. It "
+        f"({own}); {gap['suppressed_text']} of the cells it reports come from its own files as "
+        f"{PRIMARY_TEXT} (the report also shows its exact counts below five as {PRIMARY_TEXT}). It "
         f"ranks {gap['rank']} of {gap['n_ranked']} from the widest data gap."
     )
     if gap["missing_years"]:

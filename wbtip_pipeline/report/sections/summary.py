@@ -212,7 +212,7 @@ def _flow_and_data_sentences(f: Facts) -> list[str]:
             "year combinations not reported), and between "
             f"{pct(float(summary['share_suppressed'].min()))} and "
             f"{pct(float(summary['share_suppressed'].max()))} of the cells each "
-            f"jurisdiction reports are {PRIMARY_TEXT}."
+            f"jurisdiction reports come from its own files as {PRIMARY_TEXT}."
         )
     return out
 
