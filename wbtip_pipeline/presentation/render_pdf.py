@@ -342,8 +342,9 @@ class _Writer:
 
     def breakable(self, t: Table) -> bool:
         # a short table moves whole to the next page with its caption, as in the HTML's print
-        # stylesheet; a long or compact one breaks, its header row repeated
-        return self.doc.page != "slides" and (t.compact or len(t.rows) > 15)
+        # stylesheet (a compact one up to 8 rows: a five-row table left one row at a page's
+        # foot); a long one breaks, its header row repeated
+        return self.doc.page != "slides" and len(t.rows) > (8 if t.compact else 15)
 
     def figure(self, f: Figure) -> None:
         key = f"wb-svg-{len(self.inputs)}"

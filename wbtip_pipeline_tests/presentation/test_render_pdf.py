@@ -479,6 +479,18 @@ def test_a_table_caption_never_stays_alone_at_the_foot_of_a_page(words):
     assert "row 0" in caption_page
 
 
+@pytest.mark.parametrize("words", [525, 555])
+def test_a_short_compact_table_moves_whole_to_the_next_page(words):
+    # five compact rows after text that fills most of a page: none is left alone at its foot
+    rows = [[Cell(f"row {i}"), Cell("a reason " * 12, "small")] for i in range(5)]
+    blocks = [Paragraph("Filler " * words), Paragraph("Filler " * words)]
+    blocks.append(Table("t", "1.1", "A table", "Source: test", ["Name", "Why"], rows, compact=True))
+    pdf = render_pdf(document(sections=[Section("s", "1", "S", blocks)], page="a4"))
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages]
+    [caption_page] = [t for t in pages if "Table 1.1" in t]
+    assert all(f"row {i}" in caption_page for i in range(5))
+
+
 def test_a_pdf_is_kept_by_what_it_is_made_from_inside_a_document_cache(tmp_path, monkeypatch):
     """Inside `cache.kept_in`, the same document is laid out once; other text is laid out
     again; outside any cache folder, and for a compilation Typst warned about, nothing is kept."""
