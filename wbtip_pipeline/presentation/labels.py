@@ -212,9 +212,17 @@ def check_label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-_INDICATOR_CODE = re.compile(r"\b(" + "|".join(INDICATOR_LABELS) + r")\b")
+def _codes_in_words(text: str, words: dict[str, str]) -> str:
+    """Every whole-word code of `words` in `text` replaced by its words."""
+    pattern = r"\b(" + "|".join(map(re.escape, words)) + r")\b"
+    return re.sub(pattern, lambda m: words[m.group(1)], text)
 
 
 def indicators_in_words(text: str) -> str:
     """ "persons_convicted 2007: ..." -> "persons convicted 2007: ..." (a message of the checks)."""
-    return _INDICATOR_CODE.sub(lambda m: _lower(INDICATOR_LABELS[m.group(1)]), text)
+    return _codes_in_words(text, {k: _lower(v) for k, v in INDICATOR_LABELS.items()})
+
+
+def verdicts_in_words(text: str) -> str:
+    """ "no_clear_trend when ..." -> "no clear trend when ..." (the trend method as stated)."""
+    return _codes_in_words(text, DIRECTION_LABELS)

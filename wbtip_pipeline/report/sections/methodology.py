@@ -11,8 +11,6 @@ from what the pipeline does.
 
 from __future__ import annotations
 
-import re
-
 from wbtip_pipeline.presentation import figures
 from wbtip_pipeline.presentation.blocks import ListBlock, Note, Paragraph, Section
 from wbtip_pipeline.presentation.disclosure import (
@@ -23,7 +21,12 @@ from wbtip_pipeline.presentation.disclosure import (
     cell_id,
 )
 from wbtip_pipeline.presentation.facts import Facts
-from wbtip_pipeline.presentation.labels import AGE_LABELS, DIRECTION_LABELS, INDICATOR_LABELS
+from wbtip_pipeline.presentation.labels import (
+    AGE_LABELS,
+    DIRECTION_LABELS,
+    INDICATOR_LABELS,
+    verdicts_in_words,
+)
 from wbtip_pipeline.presentation.outline import Entry, Outline
 from wbtip_pipeline.presentation.text import number_word, pct, plural, years_text
 from wbtip_pipeline.report.sections.common import start
@@ -429,7 +432,7 @@ def technical_part(f: Facts, outline: Outline, num) -> list:
         num.heading("Trend model", level=3),
         Paragraph(
             f"The direction of a series is read from its {trend_rules.RECENT_YEARS} most recent "
-            f"reported years{': ' + _in_words(method) if method else ''}. A verdict needs at least "
+            f"reported years{': ' + verdicts_in_words(method) if method else ''}. A verdict needs at least "
             f"{trend_rules.MIN_EXACT_YEARS} exact years and at most "
             f"{trend_rules.MAX_SUPPRESSED_YEARS} year given as an interval, without a missing "
             "year inside the window. Otherwise the report says that the data cannot tell, and "
@@ -505,12 +508,3 @@ def evidence_sources_text(f: Facts, outline: Outline) -> str:
             "describes may have changed since."
         )
     return text
-
-
-def _in_words(method: str) -> str:
-    """The method as the trend_summary table states it, with its verdicts named as the report
-    names them ("no clear trend", not the table's code)."""
-    for code, label in DIRECTION_LABELS.items():
-        if code != label:
-            method = re.sub(rf"\b{code}\b", label, method)
-    return method
