@@ -15,7 +15,7 @@ import pandas as pd
 
 
 def run_plain(sources: Path, reference: Path, output: Path) -> dict[str, float]:
-    from wbtip_pipeline.assets.sources import CONFIGS
+    from wbtip_pipeline.assets.sources import configs_in_use
     from wbtip_pipeline.schemas.analytics import ANALYTICS_SCHEMAS
     from wbtip_pipeline.schemas.harmonised import data_quality_schema, harmonised_schema
     from wbtip_pipeline.schemas.raw import validate_raw
@@ -38,13 +38,15 @@ def run_plain(sources: Path, reference: Path, output: Path) -> dict[str, float]:
     from wbtip_pipeline.validation import validate
     from wbtip_pipeline.warehouse import Warehouse
 
+    configs = configs_in_use()
+
     timings: dict[str, float] = {}
     started = time.perf_counter()
     warehouse = Warehouse(default_warehouse_url(str(output)), tables_dir=output / "tables")
     checklist = load_checklist(reference / "ct_mechanism_checklist.csv")
     population = pd.read_csv(reference / "population_worldbank.csv")
     raw, assessments = [], []
-    for code, cfg in CONFIGS.items():
+    for code, cfg in configs.items():
         frame, _ = read_jurisdiction(sources / code, cfg)
         validate_raw(frame, cfg)
         raw.append(frame)
@@ -69,7 +71,7 @@ def run_plain(sources: Path, reference: Path, output: Path) -> dict[str, float]:
     t["trend_summary"] = trends.compute_trend_summary(t["trends"])
     t["victim_flows"] = flows.compute_victim_flows(h)
     t["mechanism_scores"] = mechanisms.compute_mechanism_scores(
-        a, checklist, jurisdictions=sorted(CONFIGS)
+        a, checklist, jurisdictions=sorted(configs)
     )
     t["mechanism_conflicts"] = mechanisms.find_mechanism_conflicts(a)
     t["mechanism_domain_scores"] = mechanisms.compute_domain_scores(t["mechanism_scores"])

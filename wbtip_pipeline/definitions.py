@@ -1,16 +1,16 @@
 """The one Definitions object: assets, checks, sensors, schedules and resources of the pipeline."""
 
+import functools
 import os
 from pathlib import Path
 
 import dagster as dg
 
 from wbtip_pipeline.assets import SOURCES, harmonised
-from wbtip_pipeline.assets.analytics import ANALYTICS_ASSETS
-from wbtip_pipeline.assets.evidence import EVIDENCE_ASSETS, EVIDENCE_CHECKS
+from wbtip_pipeline.assets.analytics import ANALYTICS_ASSETS, build_mechanism_assets
+from wbtip_pipeline.assets.evidence import EVIDENCE_ASSETS, EVIDENCE_CHECKS, build_evidence_sources
 from wbtip_pipeline.assets.reference import (
-    assessment_assets,
-    assessment_checks,
+    build_assessment_assets,
     ct_checklist,
     population,
     reference_checks,
@@ -24,7 +24,7 @@ from wbtip_pipeline.assets.reporting import (
     recommendations,
     workshop_pack,
 )
-from wbtip_pipeline.assets.sources import raw_assets, raw_checks
+from wbtip_pipeline.assets.sources import build_raw_assets, configs_in_use, configs_of
 from wbtip_pipeline.assets.workshop import workshop_feedback, workshop_feedback_schema
 from wbtip_pipeline.resources import PipelinePaths, WarehouseResource
 from wbtip_pipeline.sensors import (
@@ -34,17 +34,15 @@ from wbtip_pipeline.sensors import (
     build_sources_sensor,
     interval,
 )
-from wbtip_pipeline.settings import ENV_WAREHOUSE, Settings, refresh_schedule
+from wbtip_pipeline.settings import ENV_WAREHOUSE, Settings, config_dir, refresh_schedule
+from wbtip_pipeline.sources.config import CONFIG_DIR
 
-ASSETS = [
-    *raw_assets.values(),
-    *assessment_assets.values(),
+# the assets and checks that read no member's own source: the same for every region
+COMMON_ASSETS = [
     population,
     ct_checklist,
     us_tip_tiers,
     us_tip_figures,
-    harmonised.harmonised_statistics,
-    harmonised.data_quality_issues,
     *ANALYTICS_ASSETS,
     *EVIDENCE_ASSETS,
     recommendations,
@@ -53,6 +51,7 @@ ASSETS = [
     workshop_feedback,
     data_dictionary,
 ]
+COMMON_CHECKS = [*reference_checks, *EVIDENCE_CHECKS, workshop_feedback_schema]
 
 
 def last_stagers(assets) -> list[dg.AssetKey]:
@@ -71,16 +70,26 @@ def last_stagers(assets) -> list[dg.AssetKey]:
     return sorted((key for key in staging if key not in read), key=lambda k: k.to_user_string())
 
 
-# the last asset of every refresh: what the others staged, made visible together
-ASSETS.append(build_publication(last_stagers(ASSETS)))
+@functools.cache
+def region_assets(config_folder: Path) -> tuple[list, list]:
+    """(assets, checks) of the region whose configs are in `config_folder`: a source asset, an
+    assessment asset and their checks per member, the assets that read them all, and the rest.
+    Built once per folder, so a process can hold the definitions of several regions."""
+    configs = configs_of(config_folder)
+    raw, raw_checks = build_raw_assets(configs)
+    assessments, assessment_checks = build_assessment_assets(configs)
+    assets = [
+        *raw,
+        *assessments,
+        *harmonised.build_harmonised_assets(configs),
+        *build_mechanism_assets(configs),
+        build_evidence_sources(configs),
+        *COMMON_ASSETS,
+    ]
+    # the last asset of every refresh: what the others staged, made visible together
+    assets.append(build_publication(last_stagers(assets)))
+    return assets, [*raw_checks, *assessment_checks, *COMMON_CHECKS]
 
-CHECKS = [
-    *raw_checks,
-    *assessment_checks,
-    *reference_checks,
-    *EVIDENCE_CHECKS,
-    workshop_feedback_schema,
-]
 
 # The monthly refresh re-reads every jurisdiction; everything downstream follows through
 # declarative automation, as it does after a sensor-triggered refresh of one jurisdiction.
@@ -101,12 +110,15 @@ def warehouse_url(settings: Settings) -> str | dg.EnvVar:
 
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
+    """The definitions of the region of the configs in use (`WBTIP_CONFIG_DIR`, else the bundled
+    configs) with `settings` (default: from the environment)."""
     settings = settings or Settings.from_env()
     output = Path(settings.output_dir)
     cron, timezone = refresh_schedule()
+    assets, checks = region_assets(config_dir() or CONFIG_DIR)
     return dg.Definitions(
-        assets=ASSETS,
-        asset_checks=CHECKS,
+        assets=assets,
+        asset_checks=checks,
         jobs=[refresh_sources],
         schedules=[
             dg.ScheduleDefinition(
@@ -119,7 +131,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             )
         ],
         sensors=[
-            build_sources_sensor(settings.sources_dir, settings.feedback_dir),
+            build_sources_sensor(settings.sources_dir, settings.feedback_dir, configs_in_use()),
             build_failure_sensor(settings.output_dir),
             build_abandoned_runs_sensor(),
             dg.AutomationConditionSensorDefinition(

@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 
 from wbtip_pipeline.assets.reference import assessment_asset_name
-from wbtip_pipeline.assets.sources import CONFIGS, raw_asset_name
+from wbtip_pipeline.assets.sources import configs_in_use, raw_asset_name
 from wbtip_pipeline.assets.workshop import FEEDBACK_ASSET
 from wbtip_pipeline.resources import HOST_TAG, PID_START_TAG, PID_TAG, STAGE_TAG
 from wbtip_pipeline.runlock import process_gone
@@ -62,8 +62,10 @@ def data_files(
     return files
 
 
-def asset_for_file(name: str, configs: dict[str, SourceConfig] = CONFIGS) -> dg.AssetKey:
-    """The source asset that reads a data file ("ISO/file name")."""
+def asset_for_file(name: str, configs: dict[str, SourceConfig] | None = None) -> dg.AssetKey:
+    """The source asset that reads a data file ("ISO/file name"); `configs`: of the members
+    (default: `configs_in_use()`), as for the functions below."""
+    configs = configs_in_use() if configs is None else configs
     code, file_name = name.split("/", 1)
     if code == FEEDBACK:
         return dg.AssetKey(FEEDBACK_ASSET)
@@ -75,7 +77,7 @@ def asset_for_file(name: str, configs: dict[str, SourceConfig] = CONFIGS) -> dg.
 def evaluate_sources(
     sources_dir: Path,
     cursor: str | None,
-    configs: dict[str, SourceConfig] = CONFIGS,
+    configs: dict[str, SourceConfig] | None = None,
     feedback_dir: Path | None = None,
     recorded: dict[str, str] | None = None,
 ) -> tuple[dict[str, list[tuple[str, str]]], list[str], str]:
@@ -93,6 +95,7 @@ def evaluate_sources(
     pending: dict[str, dict] = state["pending"]
     new_pending: dict[str, dict] = {}
     changed: dict[str, list[tuple[str, str]]] = {}
+    configs = configs_in_use() if configs is None else configs
     files = data_files(sources_dir, configs, feedback_dir)
     for name, (code, path) in sorted(files.items()):
         stat = path.stat()
@@ -128,10 +131,11 @@ def interval(env: str) -> int:
 
 
 def recorded_sources(
-    instance: dg.DagsterInstance, configs: dict[str, SourceConfig] = CONFIGS
+    instance: dg.DagsterInstance, configs: dict[str, SourceConfig] | None = None
 ) -> dict[str, str]:
     """{"ISO/name": sha256} of the files the latest materialisations of the source assets read
     (their `source_hashes` / `source_files` metadata)."""
+    configs = configs_in_use() if configs is None else configs
     owners = {dg.AssetKey(FEEDBACK_ASSET): FEEDBACK}
     for code in configs:
         owners[dg.AssetKey(raw_asset_name(code))] = code
@@ -152,9 +156,15 @@ def _materialised(instance: dg.DagsterInstance, key: dg.AssetKey) -> bool:
     return instance.get_latest_materialization_event(key) is not None
 
 
-def build_sources_sensor(sources_dir: str, feedback_dir: str | None = None) -> dg.SensorDefinition:
-    keys = [dg.AssetKey(raw_asset_name(c)) for c in CONFIGS] + [
-        dg.AssetKey(assessment_asset_name(c)) for c in CONFIGS
+def build_sources_sensor(
+    sources_dir: str,
+    feedback_dir: str | None = None,
+    configs: dict[str, SourceConfig] | None = None,
+) -> dg.SensorDefinition:
+    """The sensor of the source files of the members of `configs` (default: `configs_in_use()`)."""
+    configs = configs_in_use() if configs is None else configs
+    keys = [dg.AssetKey(raw_asset_name(c)) for c in configs] + [
+        dg.AssetKey(assessment_asset_name(c)) for c in configs
     ]
     keys.append(dg.AssetKey(FEEDBACK_ASSET))
     keys += REFERENCE_KEYS
@@ -169,9 +179,9 @@ def build_sources_sensor(sources_dir: str, feedback_dir: str | None = None) -> d
     )
     def new_source_files(context: dg.SensorEvaluationContext):
         # a new cursor starts from what the instance says was read last (after `wbtip run`)
-        recorded = recorded_sources(context.instance) if not context.cursor else None
+        recorded = recorded_sources(context.instance, configs) if not context.cursor else None
         changed, removed, cursor = evaluate_sources(
-            Path(sources_dir), context.cursor, feedback_dir=feedback, recorded=recorded
+            Path(sources_dir), context.cursor, configs, feedback_dir=feedback, recorded=recorded
         )
         for name in removed:
             context.log.warning(
@@ -194,7 +204,7 @@ def build_sources_sensor(sources_dir: str, feedback_dir: str | None = None) -> d
                     # the same content never runs twice
                     run_key=f"{code}:" + ",".join(f"{n}@{sha[:16]}" for n, sha in sorted(files)),
                     asset_selection=sorted(
-                        {asset_for_file(n) for n, _ in files} | set(missing), key=str
+                        {asset_for_file(n, configs) for n, _ in files} | set(missing), key=str
                     ),
                     tags={"jurisdiction": code, "trigger": "new_source_files"},
                 )

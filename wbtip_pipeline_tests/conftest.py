@@ -21,7 +21,8 @@ import pytest
 from wbtip_pipeline.assets import SOURCES
 from wbtip_pipeline.definitions import build_definitions
 from wbtip_pipeline.presentation import cache
-from wbtip_pipeline.settings import ENV_CHART_CACHE, Settings, default_warehouse_url
+from wbtip_pipeline.region import BUNDLED_CONFIG_DIR
+from wbtip_pipeline.settings import ENV_CHART_CACHE, ENV_CONFIGS, Settings, default_warehouse_url
 from wbtip_pipeline.sources.config import load_configs
 from wbtip_pipeline.sources.readers import read_jurisdiction
 
@@ -144,6 +145,31 @@ def publish(job, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
 def instance():
     with dg.DagsterInstance.ephemeral() as inst:
         yield inst
+
+
+# A region of two members (the bundled configs of Albania and Serbia and the bundled region):
+# half the work of the six, for the tests of how the pipeline runs rather than of what the six
+# jurisdictions' data make.
+SMALL_REGION = ("ALB", "SRB")
+
+
+@pytest.fixture(scope="session")
+def small_region_configs(tmp_path_factory) -> Path:
+    """A folder of the configs of `SMALL_REGION`, one per worker, so that each worker builds
+    its definitions once (`definitions.region_assets`)."""
+    folder = tmp_path_factory.mktemp("small_region")
+    for name in (*SMALL_REGION, "region"):
+        shutil.copy(BUNDLED_CONFIG_DIR / f"{name}.yaml", folder / f"{name}.yaml")
+    return folder
+
+
+@pytest.fixture
+def small_region(small_region_configs, monkeypatch) -> tuple[str, ...]:
+    """This test works on the region of `SMALL_REGION`, in this process, as `WBTIP_CONFIG_DIR`
+    sets it for a process of its own: its definitions (`build_definitions`, `run_layers`), its
+    sensors and its documents' region all have two members."""
+    monkeypatch.setenv(ENV_CONFIGS, str(small_region_configs))
+    return SMALL_REGION
 
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -6,8 +6,8 @@ SQLAlchemy, pandera, statsmodels (SciPy), matplotlib and the rest, and the suite
 twenty-five of them. `start` forks each from a `multiprocessing` fork server that imported those
 libraries once (`PRELOAD`): the child is a process of its own, with its own pid, environment,
 working directory, stdout and stderr, killed by a signal as any other, and it imports this
-project's modules itself, after its environment is set (the region's configs are read at import,
-`assets/sources.py`). Nothing of the project is imported by the server, so nothing of one run is
+project's modules itself, after its environment is set (`WBTIP_CONFIG_DIR`: the region's configs
+are in use from the start). Nothing of the project is imported by the server, so nothing of one run is
 seen by the next.
 
 What this does not cover, the Quick start's own `wbtip` command does: `conftest.bundled_run` and

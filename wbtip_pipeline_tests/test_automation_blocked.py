@@ -3,7 +3,8 @@
 The daemon's path end to end, with Dagster's own evaluation of the automation conditions: the
 sources sensor sees the new files and requests one run per jurisdiction; ALB's run fails its
 blocking check, SRB's passes; automation then refreshes the regional tables and documents with
-SRB's new figures and ALB's last good rows, and flags ALB as blocked.
+SRB's new figures and ALB's last good rows, and flags ALB as blocked. The region is those two
+(`conftest.small_region`): what a third member would add is the same again.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def _rows(table: pd.DataFrame, code: str, year: int | None = None) -> pd.DataFra
 
 
 def test_a_blocked_jurisdiction_does_not_hold_back_the_automated_refresh(
-    sources, tmp_path, instance
+    small_region, sources, tmp_path, instance
 ):
     output = tmp_path / "out"
     settings = settings_for(sources, output)

@@ -116,7 +116,7 @@ def test_deploy_config_is_postgres_with_a_bounded_run_queue(pg_home):
     assert {"runs", "event_logs", "jobs", "job_ticks", "asset_keys"} <= tables
 
 
-def test_both_layers_run_through_the_postgres_instance(pg_home, sources, tmp_path):
+def test_both_layers_run_through_the_postgres_instance(small_region, pg_home, sources, tmp_path):
     home, database = pg_home
     settings = settings_for(sources, tmp_path / "output")
     with dg.DagsterInstance.from_config(str(home)) as instance:

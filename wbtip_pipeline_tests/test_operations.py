@@ -69,7 +69,7 @@ def test_new_file_requests_one_run_for_its_jurisdiction(settled, sources):
     assert settled.tick() == []  # the same cursor yields nothing more
 
 
-def test_a_sensor_started_after_a_run_rereads_nothing(sources, tmp_path, instance):
+def test_a_sensor_started_after_a_run_rereads_nothing(small_region, sources, tmp_path, instance):
     """The cursor of a new sensor starts from the hashes the latest materialisations read: after
     `wbtip run` (here the same two runs), starting the daemon requests nothing; a changed file
     still is."""
@@ -80,12 +80,12 @@ def test_a_sensor_started_after_a_run_rereads_nothing(sources, tmp_path, instanc
     ticker = Ticker(sources, instance)
     assert ticker.tick() == []  # first sight: waiting for the files to be stable
     assert ticker.tick() == []  # stable, and the same content as materialised: nothing to do
-    path = sources / "MNE" / "mne_statistika.csv"
+    path = sources / "SRB" / "srb_centar_2021.csv"
     path.write_bytes(path.read_bytes() + b"\n")
     _touch_later(path)
     assert ticker.tick() == []
     (request,) = ticker.tick()
-    assert request.tags["jurisdiction"] == "MNE"
+    assert request.tags["jurisdiction"] == "SRB"
 
 
 def test_sensor_intervals_come_from_the_environment(monkeypatch, tmp_path):
@@ -170,7 +170,9 @@ def _break(path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8-sig")
 
 
-def test_automation_follows_inputs_past_a_blocked_jurisdiction_only(sources, tmp_path, instance):
+def test_automation_follows_inputs_past_a_blocked_jurisdiction_only(
+    small_region, sources, tmp_path, instance
+):
     """Automation follows the inputs. A jurisdiction whose check failed does not hold its
     consumers back (they keep its last good rows; test_automation_blocked.py runs that end to
     end); a failed blocking check on any other input does, for nothing stands in for it.

@@ -186,3 +186,63 @@ def test_definitions_follow_the_environment(tmp_path):
     settings = settings_for(BUNDLED_SOURCES, tmp_path)
     built = build_definitions(settings)
     assert built.resources["paths"].sources_dir == str(BUNDLED_SOURCES)
+
+
+def _members_assets(definitions: dg.Definitions) -> set[str]:
+    graph = definitions.resolve_asset_graph()
+    return {
+        k.to_user_string()
+        for k in graph.get_all_asset_keys()
+        if k.to_user_string().startswith(("raw_", "ct_assessments_"))
+    }
+
+
+def test_one_process_builds_the_definitions_of_each_region_it_is_given(
+    tmp_path, small_region_configs, monkeypatch
+):
+    """The definitions follow the configs in use when they are built, not those at import: the
+    assets of each member, the inputs of the tables that read them all, and the per-member
+    inputs a blocked jurisdiction's consumers skip (`assets.jurisdiction_inputs`)."""
+    from wbtip_pipeline.assets import jurisdiction_inputs
+    from wbtip_pipeline.settings import ENV_CONFIGS
+
+    settings = settings_for(BUNDLED_SOURCES, tmp_path)
+    six = build_definitions(settings)
+    monkeypatch.setenv(ENV_CONFIGS, str(small_region_configs))
+    two = build_definitions(settings)
+    monkeypatch.delenv(ENV_CONFIGS)
+    again = build_definitions(settings)
+
+    every = {
+        f"{prefix}{c.lower()}" for prefix in ("raw_", "ct_assessments_") for c in JURISDICTIONS
+    }
+    assert _members_assets(six) == _members_assets(again) == every
+    assert _members_assets(two) == {
+        "raw_alb",
+        "raw_srb",
+        "ct_assessments_alb",
+        "ct_assessments_srb",
+    }
+    assert len(two.resolve_asset_graph().get_all_asset_keys()) == len(
+        six.resolve_asset_graph().get_all_asset_keys()
+    ) - 2 * (len(JURISDICTIONS) - 2)
+    for built, members in ((six, every), (two, _members_assets(two))):
+        graph = built.resolve_asset_graph()
+        readers = {
+            "harmonised_statistics": {m for m in members if m.startswith("raw_")},
+            "mechanism_scores": {m for m in members if m.startswith("ct_assessments_")},
+            "evidence_sources": {m for m in members if m.startswith("ct_assessments_")},
+        }
+        for name, expected in readers.items():
+            parents = {k.to_user_string() for k in graph.get(dg.AssetKey(name)).parent_keys}
+            assert {p for p in parents if p.startswith(("raw_", "ct_assessments_"))} == expected, (
+                name
+            )
+        skipped = {k.to_user_string() for k in jurisdiction_inputs().resolve(graph)}
+        assert skipped == members
+    # the sources sensor watches the members of its own definitions
+    sensor = two.resolve_sensor_def("new_source_files")
+    watched = {
+        k.to_user_string() for k in sensor.asset_selection.resolve(two.resolve_asset_graph())
+    }
+    assert {w for w in watched if w.startswith(("raw_", "ct_assessments_"))} == _members_assets(two)

@@ -11,19 +11,18 @@ DATA_OWNERS = ["team:wbtip-data"]
 DOCUMENT_OWNERS = ["team:wbtip-reporting"]
 
 
+# the tag of the per-jurisdiction source assets (`raw_<code>`, `ct_assessments_<code>`)
+JURISDICTION_INPUT = {"wbtip/input": "jurisdiction"}
+
+
 def jurisdiction_inputs():
-    """The per-jurisdiction source assets (`raw_<code>`, `ct_assessments_<code>`) whose consumers
-    put a blocked jurisdiction's last good version in place of a frame that fails its check."""
+    """The per-jurisdiction source assets (`raw_<code>`, `ct_assessments_<code>`, tagged
+    `JURISDICTION_INPUT`) whose consumers put a blocked jurisdiction's last good version in place
+    of a frame that fails its check: selected by their tag, whichever the region's members."""
     import dagster as dg
 
-    # imported here: both modules import this package for the group names
-    from wbtip_pipeline.assets.reference import assessment_asset_name
-    from wbtip_pipeline.assets.sources import CONFIGS, raw_asset_name
-
-    return dg.AssetSelection.assets(
-        *(raw_asset_name(code) for code in CONFIGS),
-        *(assessment_asset_name(code) for code in CONFIGS),
-    )
+    ((key, value),) = JURISDICTION_INPUT.items()
+    return dg.AssetSelection.tag(key, value)
 
 
 def follow_inputs():

@@ -19,12 +19,12 @@ from wbtip_pipeline.assets.common import (
     schema_check_spec,
 )
 from wbtip_pipeline.assets.reference import assessment_asset_name
-from wbtip_pipeline.assets.sources import CONFIGS
 from wbtip_pipeline.assets.versions import code_version
 from wbtip_pipeline.region import load_region
 from wbtip_pipeline.resources import PipelinePaths, WarehouseResource
 from wbtip_pipeline.schemas.analytics import ANALYTICS_SCHEMAS
 from wbtip_pipeline.schemas.triangulation import TRIANGULATION_SCHEMAS
+from wbtip_pipeline.sources.config import SourceConfig
 from wbtip_pipeline.sources.mechanisms import validate_assessments
 from wbtip_pipeline.transforms.data_gaps import compute_data_gaps, summarise_data_gaps
 from wbtip_pipeline.transforms.flows import compute_victim_flows
@@ -82,9 +82,9 @@ def build_table_asset(
     return _table
 
 
-ASSESSMENT_INS = {
-    assessment_asset_name(code): dg.AssetIn(assessment_asset_name(code)) for code in CONFIGS
-}
+def assessment_ins(configs: dict[str, SourceConfig]) -> dict[str, dg.AssetIn]:
+    """The assessment asset of every member, as inputs."""
+    return {assessment_asset_name(c): dg.AssetIn(assessment_asset_name(c)) for c in configs}
 
 
 def usable_assessments(
@@ -104,85 +104,89 @@ def usable_assessments(
     return combined, sorted(use)
 
 
-@dg.asset(
-    ins={**ASSESSMENT_INS, "ct_checklist": dg.AssetIn("ct_checklist")},
-    group_name=ANALYTICS,
-    code_version=code_version(ANALYTICS),
-    **published_table(
-        "mechanism_scores",
-        ANALYTICS_SCHEMAS["mechanism_scores"],
-        "Latest known score per jurisdiction x checklist item (known, unknown or conflict), with its evidence and change.",
-    ),
-    check_specs=[schema_check_spec("mechanism_scores")],
-    automation_condition=follow_inputs(),
-)
-def mechanism_scores(
-    paths: PipelinePaths, warehouse: WarehouseResource, ct_checklist: pd.DataFrame, **loaded
-):
-    assessments, jurisdictions = usable_assessments(paths, ct_checklist, loaded)
-    frame = compute_mechanism_scores(assessments, ct_checklist, jurisdictions=jurisdictions)
-    yield from publish_checked(
-        warehouse,
-        "mechanism_scores",
-        frame,
-        ANALYTICS_SCHEMAS["mechanism_scores"],
-        KEYS["mechanism_scores"],
-        sources=files_cited(assessments),
+def build_mechanism_assets(configs: dict[str, SourceConfig]) -> list[dg.AssetsDefinition]:
+    """mechanism_scores, mechanism_conflicts and mechanism_history of the region of `configs`:
+    they read the assessments of every member."""
+
+    @dg.asset(
+        ins={**assessment_ins(configs), "ct_checklist": dg.AssetIn("ct_checklist")},
+        group_name=ANALYTICS,
+        code_version=code_version(ANALYTICS),
+        **published_table(
+            "mechanism_scores",
+            ANALYTICS_SCHEMAS["mechanism_scores"],
+            "Latest known score per jurisdiction x checklist item (known, unknown or conflict), with its evidence and change.",
+        ),
+        check_specs=[schema_check_spec("mechanism_scores")],
+        automation_condition=follow_inputs(),
     )
+    def mechanism_scores(
+        paths: PipelinePaths, warehouse: WarehouseResource, ct_checklist: pd.DataFrame, **loaded
+    ):
+        assessments, jurisdictions = usable_assessments(paths, ct_checklist, loaded)
+        frame = compute_mechanism_scores(assessments, ct_checklist, jurisdictions=jurisdictions)
+        yield from publish_checked(
+            warehouse,
+            "mechanism_scores",
+            frame,
+            ANALYTICS_SCHEMAS["mechanism_scores"],
+            KEYS["mechanism_scores"],
+            sources=files_cited(assessments),
+        )
 
-
-@dg.asset(
-    ins={**ASSESSMENT_INS, "ct_checklist": dg.AssetIn("ct_checklist")},
-    group_name=ANALYTICS,
-    code_version=code_version(ANALYTICS),
-    **published_table(
-        "mechanism_conflicts",
-        ANALYTICS_SCHEMAS["mechanism_conflicts"],
-        "Both sides of every item and year on which two assessments disagree (never resolved silently).",
-    ),
-    check_specs=[schema_check_spec("mechanism_conflicts")],
-    automation_condition=follow_inputs(),
-)
-def mechanism_conflicts(
-    paths: PipelinePaths, warehouse: WarehouseResource, ct_checklist: pd.DataFrame, **loaded
-):
-    assessments, _ = usable_assessments(paths, ct_checklist, loaded)
-    frame = find_mechanism_conflicts(assessments)
-    yield from publish_checked(
-        warehouse,
-        "mechanism_conflicts",
-        frame,
-        ANALYTICS_SCHEMAS["mechanism_conflicts"],
-        KEYS["mechanism_conflicts"],
-        sources=files_cited(assessments),
+    @dg.asset(
+        ins={**assessment_ins(configs), "ct_checklist": dg.AssetIn("ct_checklist")},
+        group_name=ANALYTICS,
+        code_version=code_version(ANALYTICS),
+        **published_table(
+            "mechanism_conflicts",
+            ANALYTICS_SCHEMAS["mechanism_conflicts"],
+            "Both sides of every item and year on which two assessments disagree (never resolved silently).",
+        ),
+        check_specs=[schema_check_spec("mechanism_conflicts")],
+        automation_condition=follow_inputs(),
     )
+    def mechanism_conflicts(
+        paths: PipelinePaths, warehouse: WarehouseResource, ct_checklist: pd.DataFrame, **loaded
+    ):
+        assessments, _ = usable_assessments(paths, ct_checklist, loaded)
+        frame = find_mechanism_conflicts(assessments)
+        yield from publish_checked(
+            warehouse,
+            "mechanism_conflicts",
+            frame,
+            ANALYTICS_SCHEMAS["mechanism_conflicts"],
+            KEYS["mechanism_conflicts"],
+            sources=files_cited(assessments),
+        )
 
-
-@dg.asset(
-    ins={**ASSESSMENT_INS, "ct_checklist": dg.AssetIn("ct_checklist")},
-    group_name=ANALYTICS,
-    code_version=code_version(ANALYTICS),
-    **published_table(
-        "mechanism_history",
-        ANALYTICS_SCHEMAS["mechanism_history"],
-        "Every assessed year of every checklist item per jurisdiction: its score, evidence and change against the previous assessed year.",
-    ),
-    check_specs=[schema_check_spec("mechanism_history")],
-    automation_condition=follow_inputs(),
-)
-def mechanism_history(
-    paths: PipelinePaths, warehouse: WarehouseResource, ct_checklist: pd.DataFrame, **loaded
-):
-    assessments, _ = usable_assessments(paths, ct_checklist, loaded)
-    frame = compute_mechanism_history(assessments, ct_checklist)
-    yield from publish_checked(
-        warehouse,
-        "mechanism_history",
-        frame,
-        ANALYTICS_SCHEMAS["mechanism_history"],
-        KEYS["mechanism_history"],
-        sources=files_cited(assessments),
+    @dg.asset(
+        ins={**assessment_ins(configs), "ct_checklist": dg.AssetIn("ct_checklist")},
+        group_name=ANALYTICS,
+        code_version=code_version(ANALYTICS),
+        **published_table(
+            "mechanism_history",
+            ANALYTICS_SCHEMAS["mechanism_history"],
+            "Every assessed year of every checklist item per jurisdiction: its score, evidence and change against the previous assessed year.",
+        ),
+        check_specs=[schema_check_spec("mechanism_history")],
+        automation_condition=follow_inputs(),
     )
+    def mechanism_history(
+        paths: PipelinePaths, warehouse: WarehouseResource, ct_checklist: pd.DataFrame, **loaded
+    ):
+        assessments, _ = usable_assessments(paths, ct_checklist, loaded)
+        frame = compute_mechanism_history(assessments, ct_checklist)
+        yield from publish_checked(
+            warehouse,
+            "mechanism_history",
+            frame,
+            ANALYTICS_SCHEMAS["mechanism_history"],
+            KEYS["mechanism_history"],
+            sources=files_cited(assessments),
+        )
+
+    return [mechanism_scores, mechanism_conflicts, mechanism_history]
 
 
 trends = build_table_asset(
@@ -273,13 +277,11 @@ def source_triangulation(
     )
 
 
+# the assets that read no member's own source (the mechanism tables: `build_mechanism_assets`)
 ANALYTICS_ASSETS = [
     trends,
     trend_summary,
     victim_flows,
-    mechanism_scores,
-    mechanism_conflicts,
-    mechanism_history,
     mechanism_domain_scores,
     mechanism_gaps,
     data_gaps,

@@ -9,13 +9,14 @@ import dagster as dg
 import pandas as pd
 
 from wbtip_pipeline.assets import ANALYTICS, DATA_OWNERS, SOURCES, follow_inputs
-from wbtip_pipeline.assets.analytics import ASSESSMENT_INS, usable_assessments
+from wbtip_pipeline.assets.analytics import assessment_ins, usable_assessments
 from wbtip_pipeline.assets.common import publish_checked, published_table, schema_check_spec
 from wbtip_pipeline.assets.sources import IO_RETRY
 from wbtip_pipeline.assets.versions import code_version, data_version
 from wbtip_pipeline.checks import WARN, build_schema_check, check_result
 from wbtip_pipeline.resources import PipelinePaths, WarehouseResource
 from wbtip_pipeline.schemas.evidence import EVIDENCE_SCHEMAS
+from wbtip_pipeline.sources.config import SourceConfig
 from wbtip_pipeline.sources.evidence_registry import (
     REGISTRY_FILE,
     parse_evidence_registry,
@@ -64,59 +65,64 @@ evidence_registry_schema_check = build_schema_check(
 )
 
 
-@dg.asset(
-    ins={
-        **ASSESSMENT_INS,
-        "ct_checklist": dg.AssetIn("ct_checklist"),
-        "us_tip_tiers": dg.AssetIn("us_tip_tiers"),
-        TIP_FIGURES: dg.AssetIn(TIP_FIGURES),
-        "evidence_registry": dg.AssetIn("evidence_registry"),
-    },
-    group_name=ANALYTICS,
-    code_version=code_version(ANALYTICS),
-    **published_table(
-        EVIDENCE_SOURCES,
-        EVIDENCE_SCHEMAS[EVIDENCE_SOURCES],
-        "Every web page a statement cites (assessments, US TIP tiers and figures): publisher, source type, original publisher of a copy, statements citing it.",
-    ),
-    check_specs=[
-        schema_check_spec(EVIDENCE_SOURCES),
-        dg.AssetCheckSpec(
-            GRADED_CHECK,
-            asset=EVIDENCE_SOURCES,
-            description="Every site the evidence cites is graded by the registry (warns, naming each site graded unknown).",
+def build_evidence_sources(configs: dict[str, SourceConfig]) -> dg.AssetsDefinition:
+    """evidence_sources of the region of `configs`: it reads the assessments of every member."""
+
+    @dg.asset(
+        ins={
+            **assessment_ins(configs),
+            "ct_checklist": dg.AssetIn("ct_checklist"),
+            "us_tip_tiers": dg.AssetIn("us_tip_tiers"),
+            TIP_FIGURES: dg.AssetIn(TIP_FIGURES),
+            "evidence_registry": dg.AssetIn("evidence_registry"),
+        },
+        group_name=ANALYTICS,
+        code_version=code_version(ANALYTICS),
+        **published_table(
+            EVIDENCE_SOURCES,
+            EVIDENCE_SCHEMAS[EVIDENCE_SOURCES],
+            "Every web page a statement cites (assessments, US TIP tiers and figures): publisher, source type, original publisher of a copy, statements citing it.",
         ),
-    ],
-    automation_condition=follow_inputs(),
-)
-def evidence_sources(
-    paths: PipelinePaths,
-    warehouse: WarehouseResource,
-    ct_checklist: pd.DataFrame,
-    us_tip_tiers: pd.DataFrame,
-    evidence_registry: pd.DataFrame,
-    **loaded,
-):
-    figures = loaded.pop(TIP_FIGURES, None)
-    assessments, _ = usable_assessments(paths, ct_checklist, loaded)
-    frame = compute_evidence_sources(evidence_registry, assessments, us_tip_tiers, figures)
-    findings = ungraded_findings(frame)
-    yield check_result(
-        findings,
-        check_name=GRADED_CHECK,
-        asset_key=dg.AssetKey(EVIDENCE_SOURCES),
-        severity=WARN,
-        extra={"by_type": dg.MetadataValue.json(frame["source_type"].value_counts().to_dict())},
+        check_specs=[
+            schema_check_spec(EVIDENCE_SOURCES),
+            dg.AssetCheckSpec(
+                GRADED_CHECK,
+                asset=EVIDENCE_SOURCES,
+                description="Every site the evidence cites is graded by the registry (warns, naming each site graded unknown).",
+            ),
+        ],
+        automation_condition=follow_inputs(),
     )
-    yield from publish_checked(
-        warehouse,
-        EVIDENCE_SOURCES,
-        frame,
-        EVIDENCE_SCHEMAS[EVIDENCE_SOURCES],
-        ["url"],
-        sources={REGISTRY_FILE: ""},
-    )
+    def evidence_sources(
+        paths: PipelinePaths,
+        warehouse: WarehouseResource,
+        ct_checklist: pd.DataFrame,
+        us_tip_tiers: pd.DataFrame,
+        evidence_registry: pd.DataFrame,
+        **loaded,
+    ):
+        figures = loaded.pop(TIP_FIGURES, None)
+        assessments, _ = usable_assessments(paths, ct_checklist, loaded)
+        frame = compute_evidence_sources(evidence_registry, assessments, us_tip_tiers, figures)
+        findings = ungraded_findings(frame)
+        yield check_result(
+            findings,
+            check_name=GRADED_CHECK,
+            asset_key=dg.AssetKey(EVIDENCE_SOURCES),
+            severity=WARN,
+            extra={"by_type": dg.MetadataValue.json(frame["source_type"].value_counts().to_dict())},
+        )
+        yield from publish_checked(
+            warehouse,
+            EVIDENCE_SOURCES,
+            frame,
+            EVIDENCE_SCHEMAS[EVIDENCE_SOURCES],
+            ["url"],
+            sources={REGISTRY_FILE: ""},
+        )
+
+    return evidence_sources
 
 
-EVIDENCE_ASSETS = [evidence_registry, evidence_sources]
+EVIDENCE_ASSETS = [evidence_registry]  # and `build_evidence_sources`
 EVIDENCE_CHECKS = [evidence_registry_schema_check]

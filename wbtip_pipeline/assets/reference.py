@@ -9,8 +9,8 @@ import io
 import dagster as dg
 import pandas as pd
 
-from wbtip_pipeline.assets import DATA_OWNERS, SOURCES
-from wbtip_pipeline.assets.sources import CONFIGS, IO_RETRY
+from wbtip_pipeline.assets import DATA_OWNERS, JURISDICTION_INPUT, SOURCES
+from wbtip_pipeline.assets.sources import IO_RETRY
 from wbtip_pipeline.assets.versions import code_version, data_version
 from wbtip_pipeline.checks import build_schema_check, check_result
 from wbtip_pipeline.resources import PipelinePaths
@@ -20,6 +20,7 @@ from wbtip_pipeline.schemas.reference import (
     us_tip_tiers_schema,
     validate_tip_figures,
 )
+from wbtip_pipeline.sources.config import SourceConfig
 from wbtip_pipeline.sources.mechanisms import (
     checklist_schema,
     parse_checklist,
@@ -145,7 +146,7 @@ def build_assessment_asset(code: str, name: str) -> dg.AssetsDefinition:
         code_version=code_version(SOURCES),
         retry_policy=IO_RETRY,
         description=f"{name}: its CT mechanism assessments against the checklist, with evidence and provenance.",
-        tags={"jurisdiction": code},
+        tags={"jurisdiction": code, **JURISDICTION_INPUT},
         kinds={"pandas", "yaml"},
         owners=DATA_OWNERS,
     )
@@ -171,14 +172,16 @@ def build_assessment_asset(code: str, name: str) -> dg.AssetsDefinition:
     return _assessments
 
 
-def build_assessment_check(code: str, asset: dg.AssetsDefinition) -> dg.AssetChecksDefinition:
+def build_assessment_check(
+    code: str, name: str, asset: dg.AssetsDefinition
+) -> dg.AssetChecksDefinition:
     """Like `build_schema_check`, with the checklist as a second input (items must exist in it)."""
 
     @dg.asset_check(
         asset=asset,
         name=f"{assessment_asset_name(code)}_schema",
         blocking=True,
-        description=f"{CONFIGS[code].name}: the assessment file parses; items exist in the checklist; scores 0-2 with evidence.",
+        description=f"{name}: the assessment file parses; items exist in the checklist; scores 0-2 with evidence.",
         additional_ins={"ct_checklist": dg.AssetIn("ct_checklist")},
     )
     def _check(frame: pd.DataFrame, ct_checklist: pd.DataFrame) -> dg.AssetCheckResult:
@@ -187,7 +190,10 @@ def build_assessment_check(code: str, asset: dg.AssetsDefinition) -> dg.AssetChe
     return _check
 
 
-assessment_assets = {code: build_assessment_asset(code, cfg.name) for code, cfg in CONFIGS.items()}
-assessment_checks = [
-    build_assessment_check(code, asset) for code, asset in assessment_assets.items()
-]
+def build_assessment_assets(
+    configs: dict[str, SourceConfig],
+) -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
+    """The assessment asset of each jurisdiction, and its blocking check."""
+    assets = {code: build_assessment_asset(code, cfg.name) for code, cfg in configs.items()}
+    checks = [build_assessment_check(code, configs[code].name, a) for code, a in assets.items()]
+    return list(assets.values()), checks

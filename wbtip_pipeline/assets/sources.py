@@ -4,13 +4,18 @@ Per-jurisdiction assets (rather than one asset partitioned by jurisdiction) beca
 must read every jurisdiction in one run and let each fail alone: a blocked Albania must not hold
 Serbia back, and the UI should show one independent health state per jurisdiction, side by side.
 The jurisdictions are the configs (`sources/configs/`, or `WBTIP_CONFIG_DIR`): the members of
-`region.load_region()`.
+`region.load_region()`. The assets of a region are built when its definitions are
+(`definitions.build_definitions`), from the configs in use then (`configs_in_use`), so one process
+can build the definitions of several regions (the tests of a two-member region).
 """
+
+import functools
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 
-from wbtip_pipeline.assets import DATA_OWNERS, SOURCES
+from wbtip_pipeline.assets import DATA_OWNERS, JURISDICTION_INPUT, SOURCES
 from wbtip_pipeline.assets.versions import code_version, data_version
 from wbtip_pipeline.checks import build_schema_check
 from wbtip_pipeline.resources import PipelinePaths
@@ -78,7 +83,7 @@ def build_raw_asset(cfg: SourceConfig) -> dg.AssetsDefinition:
         retry_policy=IO_RETRY,
         kinds={"pandas"},
         owners=DATA_OWNERS,
-        tags={"jurisdiction": cfg.jurisdiction},
+        tags={"jurisdiction": cfg.jurisdiction, **JURISDICTION_INPUT},
     )
     def _raw(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.Output[pd.DataFrame]:
         frame, found = read_jurisdiction(paths.jurisdiction_dir(cfg.jurisdiction), cfg)
@@ -102,6 +107,23 @@ def build_raw_check(cfg: SourceConfig, asset: dg.AssetsDefinition) -> dg.AssetCh
     )
 
 
-CONFIGS = load_configs(config_dir() or CONFIG_DIR)
-raw_assets = {code: build_raw_asset(cfg) for code, cfg in CONFIGS.items()}
-raw_checks = [build_raw_check(CONFIGS[code], asset) for code, asset in raw_assets.items()]
+def configs_in_use() -> dict[str, SourceConfig]:
+    """{code: config} of the jurisdictions of the configs in use (`WBTIP_CONFIG_DIR`, else the
+    bundled configs), read once per folder as `region.load_region` reads the region."""
+    return configs_of(config_dir() or CONFIG_DIR)
+
+
+@functools.cache
+def configs_of(folder: Path) -> dict[str, SourceConfig]:
+    """{code: config} of the configs in `folder`, read once."""
+    return load_configs(folder)
+
+
+def build_raw_assets(
+    configs: dict[str, SourceConfig],
+) -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
+    """The raw asset of each jurisdiction, and its blocking schema check."""
+    assets = [build_raw_asset(cfg) for cfg in configs.values()]
+    return assets, [
+        build_raw_check(cfg, a) for cfg, a in zip(configs.values(), assets, strict=True)
+    ]

@@ -164,10 +164,17 @@ def _feedback_inputs(paths, read: Read = None) -> dict[str, str]:
     return _files(feedback_files(folder), read) if folder.is_dir() else dict(read or {})
 
 
-@cache
 def external_inputs() -> dict[str, Inputs]:
     """{asset name: function of the paths resource (or Settings), and optionally of the hashes
-    of the files the asset parsed -> {file: sha256}}."""
+    of the files the asset parsed -> {file: sha256}}, for the members of the configs in use."""
+    from wbtip_pipeline.settings import config_dir
+    from wbtip_pipeline.sources.config import CONFIG_DIR
+
+    return _external_inputs(config_dir() or CONFIG_DIR)
+
+
+@cache
+def _external_inputs(config_folder: Path) -> dict[str, Inputs]:
     from wbtip_pipeline.assets.reference import (
         CHECKLIST_FILE,
         FIGURES_FILE,
@@ -175,7 +182,7 @@ def external_inputs() -> dict[str, Inputs]:
         TIERS_FILE,
         assessment_asset_name,
     )
-    from wbtip_pipeline.assets.sources import CONFIGS, raw_asset_name
+    from wbtip_pipeline.assets.sources import configs_of, raw_asset_name
     from wbtip_pipeline.assets.workshop import FEEDBACK_ASSET
     from wbtip_pipeline.sources.evidence_registry import REGISTRY_FILE
 
@@ -187,7 +194,7 @@ def external_inputs() -> dict[str, Inputs]:
         FEEDBACK_ASSET: _feedback_inputs,
         "evidence_registry": _reference_inputs(REGISTRY_FILE),
     }
-    for code, cfg in CONFIGS.items():
+    for code, cfg in configs_of(config_folder).items():
         found[raw_asset_name(code)] = _raw_inputs(cfg)
         found[assessment_asset_name(code)] = _assessment_inputs(cfg)
     return found

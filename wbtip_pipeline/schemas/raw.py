@@ -8,6 +8,7 @@ still free text here; harmonisation maps them to ISO codes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Protocol
 
 import pandas as pd
@@ -52,7 +53,13 @@ def _year_matches_file(df: pd.DataFrame) -> pd.Series:
 
 
 def raw_schema(current_year: int | None = None) -> pa.DataFrameSchema:
-    year_now = current_year or dt.date.today().year
+    """The schema of a raw frame; years after `current_year` (default: this year) are future."""
+    return _raw_schema(current_year or dt.date.today().year)
+
+
+@functools.cache
+def _raw_schema(year_now: int) -> pa.DataFrameSchema:
+    # built once per year: building it costs as much as validating a jurisdiction's frame
     text = dict(dtype=object, nullable=True)
     integer = dict(dtype="Int64", nullable=True)
     return pa.DataFrameSchema(
