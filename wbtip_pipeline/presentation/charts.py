@@ -424,7 +424,11 @@ def share_ranges(
             ax.set_xlim(0, 1)
             ax.set_ylim(-0.6, len(rows) - 0.4)
             ax.set_xticks([0, 0.5, 1])
-            ax.set_xticklabels(["0%", "50%", "100%"])
+            first, _, last = ax.set_xticklabels(["0%", "50%", "100%"])
+            # the end labels inside their panel: one panel's "100%" and the next one's "0%"
+            # would otherwise run into each other ("100%0%")
+            first.set_horizontalalignment("left")
+            last.set_horizontalalignment("right")
             ax.set_title(panel)
             ax.set_yticks(ys)
             ax.set_yticklabels(rows if p == 0 else [])
