@@ -24,7 +24,7 @@ from wbtip_pipeline.assets.reporting import (
     recommendations,
     workshop_pack,
 )
-from wbtip_pipeline.assets.sources import build_raw_assets, configs_in_use, configs_of
+from wbtip_pipeline.assets.sources import build_raw_assets, config_folder, configs_of
 from wbtip_pipeline.assets.workshop import workshop_feedback, workshop_feedback_schema
 from wbtip_pipeline.resources import PipelinePaths, WarehouseResource
 from wbtip_pipeline.sensors import (
@@ -34,8 +34,7 @@ from wbtip_pipeline.sensors import (
     build_sources_sensor,
     interval,
 )
-from wbtip_pipeline.settings import ENV_WAREHOUSE, Settings, config_dir, refresh_schedule
-from wbtip_pipeline.sources.config import CONFIG_DIR
+from wbtip_pipeline.settings import ENV_WAREHOUSE, Settings, refresh_schedule
 
 # the assets and checks that read no member's own source: the same for every region
 COMMON_ASSETS = [
@@ -115,7 +114,8 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or Settings.from_env()
     output = Path(settings.output_dir)
     cron, timezone = refresh_schedule()
-    assets, checks = region_assets(config_dir() or CONFIG_DIR)
+    folder = config_folder()
+    assets, checks = region_assets(folder)
     return dg.Definitions(
         assets=assets,
         asset_checks=checks,
@@ -131,7 +131,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             )
         ],
         sensors=[
-            build_sources_sensor(settings.sources_dir, settings.feedback_dir, configs_in_use()),
+            build_sources_sensor(settings.sources_dir, settings.feedback_dir, configs_of(folder)),
             build_failure_sensor(settings.output_dir),
             build_abandoned_runs_sensor(),
             dg.AutomationConditionSensorDefinition(

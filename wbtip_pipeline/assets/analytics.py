@@ -106,87 +106,55 @@ def usable_assessments(
 
 def build_mechanism_assets(configs: dict[str, SourceConfig]) -> list[dg.AssetsDefinition]:
     """mechanism_scores, mechanism_conflicts and mechanism_history of the region of `configs`:
-    they read the assessments of every member."""
+    they read the assessments of every member (a blocked one's last good version in its place)."""
 
-    @dg.asset(
-        ins={**assessment_ins(configs), "ct_checklist": dg.AssetIn("ct_checklist")},
-        group_name=ANALYTICS,
-        code_version=code_version(ANALYTICS),
-        **published_table(
+    def mechanism_table(name: str, description: str, compute: Callable) -> dg.AssetsDefinition:
+        """`compute(assessments, jurisdictions, checklist)` -> the table `name`."""
+
+        @dg.asset(
+            name=name,
+            ins={**assessment_ins(configs), "ct_checklist": dg.AssetIn("ct_checklist")},
+            group_name=ANALYTICS,
+            code_version=code_version(ANALYTICS),
+            **published_table(name, ANALYTICS_SCHEMAS[name], description),
+            check_specs=[schema_check_spec(name)],
+            automation_condition=follow_inputs(),
+        )
+        def _table(
+            paths: PipelinePaths, warehouse: WarehouseResource, ct_checklist: pd.DataFrame, **loaded
+        ):
+            assessments, jurisdictions = usable_assessments(paths, ct_checklist, loaded)
+            frame = compute(assessments, jurisdictions, ct_checklist)
+            yield from publish_checked(
+                warehouse,
+                name,
+                frame,
+                ANALYTICS_SCHEMAS[name],
+                KEYS[name],
+                sources=files_cited(assessments),
+            )
+
+        return _table
+
+    return [
+        mechanism_table(
             "mechanism_scores",
-            ANALYTICS_SCHEMAS["mechanism_scores"],
             "Latest known score per jurisdiction x checklist item (known, unknown or conflict), with its evidence and change.",
+            lambda a, jurisdictions, checklist: compute_mechanism_scores(
+                a, checklist, jurisdictions=jurisdictions
+            ),
         ),
-        check_specs=[schema_check_spec("mechanism_scores")],
-        automation_condition=follow_inputs(),
-    )
-    def mechanism_scores(
-        paths: PipelinePaths, warehouse: WarehouseResource, ct_checklist: pd.DataFrame, **loaded
-    ):
-        assessments, jurisdictions = usable_assessments(paths, ct_checklist, loaded)
-        frame = compute_mechanism_scores(assessments, ct_checklist, jurisdictions=jurisdictions)
-        yield from publish_checked(
-            warehouse,
-            "mechanism_scores",
-            frame,
-            ANALYTICS_SCHEMAS["mechanism_scores"],
-            KEYS["mechanism_scores"],
-            sources=files_cited(assessments),
-        )
-
-    @dg.asset(
-        ins={**assessment_ins(configs), "ct_checklist": dg.AssetIn("ct_checklist")},
-        group_name=ANALYTICS,
-        code_version=code_version(ANALYTICS),
-        **published_table(
+        mechanism_table(
             "mechanism_conflicts",
-            ANALYTICS_SCHEMAS["mechanism_conflicts"],
             "Both sides of every item and year on which two assessments disagree (never resolved silently).",
+            lambda a, _, checklist: find_mechanism_conflicts(a),
         ),
-        check_specs=[schema_check_spec("mechanism_conflicts")],
-        automation_condition=follow_inputs(),
-    )
-    def mechanism_conflicts(
-        paths: PipelinePaths, warehouse: WarehouseResource, ct_checklist: pd.DataFrame, **loaded
-    ):
-        assessments, _ = usable_assessments(paths, ct_checklist, loaded)
-        frame = find_mechanism_conflicts(assessments)
-        yield from publish_checked(
-            warehouse,
-            "mechanism_conflicts",
-            frame,
-            ANALYTICS_SCHEMAS["mechanism_conflicts"],
-            KEYS["mechanism_conflicts"],
-            sources=files_cited(assessments),
-        )
-
-    @dg.asset(
-        ins={**assessment_ins(configs), "ct_checklist": dg.AssetIn("ct_checklist")},
-        group_name=ANALYTICS,
-        code_version=code_version(ANALYTICS),
-        **published_table(
+        mechanism_table(
             "mechanism_history",
-            ANALYTICS_SCHEMAS["mechanism_history"],
             "Every assessed year of every checklist item per jurisdiction: its score, evidence and change against the previous assessed year.",
+            lambda a, _, checklist: compute_mechanism_history(a, checklist),
         ),
-        check_specs=[schema_check_spec("mechanism_history")],
-        automation_condition=follow_inputs(),
-    )
-    def mechanism_history(
-        paths: PipelinePaths, warehouse: WarehouseResource, ct_checklist: pd.DataFrame, **loaded
-    ):
-        assessments, _ = usable_assessments(paths, ct_checklist, loaded)
-        frame = compute_mechanism_history(assessments, ct_checklist)
-        yield from publish_checked(
-            warehouse,
-            "mechanism_history",
-            frame,
-            ANALYTICS_SCHEMAS["mechanism_history"],
-            KEYS["mechanism_history"],
-            sources=files_cited(assessments),
-        )
-
-    return [mechanism_scores, mechanism_conflicts, mechanism_history]
+    ]
 
 
 trends = build_table_asset(

@@ -107,10 +107,15 @@ def build_raw_check(cfg: SourceConfig, asset: dg.AssetsDefinition) -> dg.AssetCh
     )
 
 
+def config_folder() -> Path:
+    """The folder of the configs in use: `WBTIP_CONFIG_DIR`, else the bundled configs."""
+    return config_dir() or CONFIG_DIR
+
+
 def configs_in_use() -> dict[str, SourceConfig]:
-    """{code: config} of the jurisdictions of the configs in use (`WBTIP_CONFIG_DIR`, else the
-    bundled configs), read once per folder as `region.load_region` reads the region."""
-    return configs_of(config_dir() or CONFIG_DIR)
+    """{code: config} of the jurisdictions of the configs in use (`config_folder`), read once per
+    folder as `region.load_region` reads the region."""
+    return configs_of(config_folder())
 
 
 @functools.cache

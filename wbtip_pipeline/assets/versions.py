@@ -167,10 +167,9 @@ def _feedback_inputs(paths, read: Read = None) -> dict[str, str]:
 def external_inputs() -> dict[str, Inputs]:
     """{asset name: function of the paths resource (or Settings), and optionally of the hashes
     of the files the asset parsed -> {file: sha256}}, for the members of the configs in use."""
-    from wbtip_pipeline.settings import config_dir
-    from wbtip_pipeline.sources.config import CONFIG_DIR
+    from wbtip_pipeline.assets.sources import config_folder
 
-    return _external_inputs(config_dir() or CONFIG_DIR)
+    return _external_inputs(config_folder())
 
 
 @cache
