@@ -1,6 +1,6 @@
 """The local instance's event log (`instance.LocalEventLogStorage`): what `wbtip run` writes into
 a new instance's dagster.yaml, and that it records and reads runs as Dagster's own storage does
-while keeping a bounded number of database engines."""
+while keeping a bounded number of database engines, each with a connection kept open."""
 
 from __future__ import annotations
 
@@ -12,6 +12,11 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventL
 from wbtip_pipeline import instance as module
 from wbtip_pipeline.cli import local_instance_config
 from wbtip_pipeline.instance import ENGINES, LocalEventLogStorage
+
+
+@dg.asset
+def figure() -> int:
+    return 1
 
 
 @dg.op
@@ -54,6 +59,38 @@ def test_engines_are_kept_per_database_and_bounded(tmp_path):
     assert len(storage._engines) == ENGINES and "run-a" not in storage._engines
     storage.dispose()
     assert not storage._engines
+
+
+def test_a_kept_connection_reads_what_another_process_commits(tmp_path):
+    """Two instances on one home stand for `wbtip run` and the webserver (each its own connections,
+    as two processes have): what the writer commits is what the reader reads next, through the
+    one connection it keeps to the shared index; closing them checkpoints every database."""
+    import sqlalchemy as sa
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(local_instance_config(home), encoding="utf-8")
+    key = dg.AssetKey("figure")
+    opened = []
+    with (
+        dg.DagsterInstance.from_config(str(home)) as writer,
+        dg.DagsterInstance.from_config(str(home)) as reader,
+    ):
+        runs = []
+        for _ in range(3):
+            runs.append(dg.materialize([figure], instance=writer).run_id)
+            latest = reader.get_latest_materialization_event(key)
+            assert latest is not None and latest.run_id == runs[-1]
+            if len(runs) == 1:  # the reader's engine for the index, made by its first read
+                engine = reader.event_log_storage._engines["index"]
+                sa.event.listen(engine.pool, "connect", lambda *_: opened.append(1))
+        assert reader.event_log_storage._engines["index"] is engine
+        assert opened == [] and engine.pool.checkedin() == 1  # one connection, kept
+        logs = [e for e in writer.all_logs(runs[-1]) if e.dagster_event]
+        assert dg.DagsterEventType.RUN_SUCCESS in {e.dagster_event_type for e in logs}
+        assert list((home / "history" / "runs").glob("*.db-wal"))  # open: logs in WAL files
+    # closed: each database checkpointed, no log left beside it
+    assert not list((home / "history" / "runs").glob("*.db-wal"))
 
 
 def test_the_method_it_replaces_is_still_dagsters():
