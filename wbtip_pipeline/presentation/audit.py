@@ -42,7 +42,7 @@ upper rounded down); the LP itself is the usual relaxation (tau-ARGUS's audit is
 Each connected set of cells (linked by relations or claims; in practice one jurisdiction x year x
 indicator, or a year's jurisdictions through the region's figure) is one small LP. Feasible
 points found on the way bound each interval from the inside, so a cell gets its own LP (HiGHS,
-through `scipy.optimize.linprog`) only when those points do not already show it protected.
+`lp.Model`) only when those points do not already show it protected.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from wbtip_pipeline.presentation import cache
+from wbtip_pipeline.presentation import cache, lp
 from wbtip_pipeline.presentation.claims import Claim, Claims
 from wbtip_pipeline.presentation.disclosure import (
     SECONDARY_TEXT,
@@ -261,16 +261,16 @@ def audit_disclosure(
             result.lps_solved += held[0]
             result.inconsistent += held[1]
             continue
-        lp = _ComponentLP(cells, part, prior)
+        component = _ComponentLP(cells, part, prior)
         inconsistent = len(result.inconsistent)
-        found = lp.audit(targets, result)
+        found = component.audit(targets, result)
         for p, feasible in found:
-            because = lp.because(p, where, d)
+            because = component.because(p, where, d)
             result.findings.append(
                 AuditFinding(p.cell, d.label(p.cell), p.shown, feasible, p.requirement(), because)
             )
         if not found:
-            _PASSED.put(key, (lp.solved, result.inconsistent[inconsistent:]))
+            _PASSED.put(key, (component.solved, result.inconsistent[inconsistent:]))
     result.seconds = time.perf_counter() - t0
     return result
 
@@ -328,43 +328,30 @@ class _ComponentLP:
 
     def set_rows(self, rows: list[Row]) -> None:
         self.rows = rows
-        self._full = self._matrices(rows)
+        self._models: dict[tuple[int, ...], lp.Model] = {}  # by the rows' ids
 
-    def _vector(self, row: Row, extra: int):
-        """The row's coefficients over the cells, then `extra` zeros (slack variables)."""
-        import numpy as np
-
-        vec = np.zeros(len(self.cells) + extra)
-        for c, coef in row.coefs.items():
-            vec[self.index[c]] += coef
-        return vec
-
-    def _matrices(self, rows: list[Row]):
-        import numpy as np
-
-        ub, ub_rhs, eq, eq_rhs = _constraints(rows, lambda _, row: self._vector(row, 0))
-        return (
-            (np.array(ub), np.array(ub_rhs)) if ub else (None, None),
-            (np.array(eq), np.array(eq_rhs)) if eq else (None, None),
-        )
+    def _model(self, rows: list[Row]) -> lp.Model:
+        key = tuple(id(r) for r in rows)
+        model = self._models.get(key)
+        if model is None:
+            spec = [
+                ({self.index[c]: coef for c, coef in r.coefs.items()}, r.lo, r.hi) for r in rows
+            ]
+            model = self._models[key] = lp.Model(self.bounds, spec)
+        return model
 
     def solve(self, objective: dict[int, float], rows: list[Row] | None = None):
-        """(status, value): 0 optimal, 2 infeasible, 3 unbounded (scipy's codes). A point
-        found over all the rows widens what the cells are seen to take."""
-        import numpy as np
-        from scipy.optimize import linprog
-
-        (a_ub, b_ub), (a_eq, b_eq) = self._full if rows is None else self._matrices(rows)
-        c = np.zeros(len(self.cells))
+        """(status, value): 0 optimal, 2 infeasible, 3 unbounded (`lp`'s codes, scipy's). A
+        point found over all the rows widens what the cells are seen to take."""
+        costs = [0.0] * len(self.cells)
         for i, coef in objective.items():
-            c[i] = coef
+            costs[i] = coef
         self.solved += 1
-        res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=self.bounds,
-                      method="highs")  # fmt: skip
-        if res.status == 0 and rows is None:
-            self.seen_low = [min(a, v) for a, v in zip(self.seen_low, res.x, strict=True)]
-            self.seen_high = [max(a, v) for a, v in zip(self.seen_high, res.x, strict=True)]
-        return res.status, (res.fun if res.status == 0 else None)
+        status, value, point = self._model(self.rows if rows is None else rows).minimise(costs)
+        if status == lp.OPTIMAL and rows is None:
+            self.seen_low = [min(a, v) for a, v in zip(self.seen_low, point, strict=True)]
+            self.seen_high = [max(a, v) for a, v in zip(self.seen_high, point, strict=True)]
+        return status, value
 
     def interval(self, i: int, rows: list[Row] | None = None) -> tuple[float, float] | None:
         """The feasible interval of cell i, as integers; None when nothing is feasible."""
@@ -384,7 +371,7 @@ class _ComponentLP:
     def _seed(self, targets: list[Protected]) -> int:
         """Points that push the protected cells down, up, and half down half up (in a few
         fixed patterns): most cells are seen to keep their protection without an LP of their
-        own. Returns scipy's status of the first (2: no point at all)."""
+        own. Returns the status of the first (`lp.INFEASIBLE`: no point at all)."""
         idx = [self.index[p.cell] for p in targets]
         first, _ = self.solve(dict.fromkeys(idx, 1.0))
         if first == 2:
@@ -425,31 +412,18 @@ class _ComponentLP:
     def _drop_contradictions(self) -> None:
         """Set aside the relations no point satisfies with the rest: those left with slack by
         the LP that minimises the total slack (the counts behind them do not add up)."""
-        import numpy as np
-        from scipy.optimize import linprog
-
-        position = {id(r): j for j, r in enumerate(self.rows) if isinstance(r.source, Group)}
         n, m = len(self.cells), len(self.rows)
-
-        def vector(j: int, row: Row):
-            vec = self._vector(row, 2 * m)
-            if id(row) in position:
-                vec[n + 2 * j], vec[n + 2 * j + 1] = 1.0, -1.0
-            return vec
-
-        ub, ub_rhs, eq, eq_rhs = _constraints(self.rows, vector)
-        res = linprog(
-            np.concatenate([np.zeros(n), np.ones(2 * m)]),
-            A_ub=np.array(ub) if ub else None,
-            b_ub=np.array(ub_rhs) if ub else None,
-            A_eq=np.array(eq) if eq else None,
-            b_eq=np.array(eq_rhs) if eq else None,
-            bounds=self.bounds + [(0, None)] * (2 * m),
-            method="highs",
-        )
+        spec = []
+        for j, row in enumerate(self.rows):
+            coefs = {self.index[c]: coef for c, coef in row.coefs.items()}
+            if isinstance(row.source, Group):  # a relation may be off by a slack either way
+                coefs[n + 2 * j], coefs[n + 2 * j + 1] = 1.0, -1.0
+            spec.append((coefs, row.lo, row.hi))
+        model = lp.Model(self.bounds + [(0, None)] * (2 * m), spec)
+        status, _, point = model.minimise([0.0] * n + [1.0] * (2 * m))
         self.solved += 1
-        if res.status == 0:
-            slack = res.x[n:].reshape(m, 2).sum(axis=1)
+        if status == lp.OPTIMAL:
+            slack = point[n:].reshape(m, 2).sum(axis=1)
             self.set_rows([r for j, r in enumerate(self.rows) if slack[j] <= _EPS])
 
     def because(self, p: Protected, where: dict, d: Disclosure) -> tuple[str, ...]:
@@ -481,22 +455,3 @@ def describe_claim(claim: Claim, where: Sequence[str], d: Disclosure) -> str:
         what += f" over {cells(claim.den)}"
     places = "; ".join(w for w in where if w) or "location not recorded"
     return f"{what} [{places}]"
-
-
-def _constraints(rows, vector_of):
-    """Equalities (lo == hi) and `≤` rows (each finite bound; a lower bound negated) of `rows`,
-    each row's vector from `vector_of(index, row)`: (A_ub, b_ub, A_eq, b_eq) as lists."""
-    ub, ub_rhs, eq, eq_rhs = [], [], [], []
-    for j, row in enumerate(rows):
-        vec = vector_of(j, row)
-        if row.lo == row.hi:
-            eq.append(vec)
-            eq_rhs.append(row.lo)
-            continue
-        if row.hi < INF:
-            ub.append(vec)
-            ub_rhs.append(row.hi)
-        if row.lo > -INF:
-            ub.append(-vec)
-            ub_rhs.append(-row.lo)
-    return ub, ub_rhs, eq, eq_rhs
