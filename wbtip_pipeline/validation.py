@@ -6,13 +6,31 @@ Dagster-free, so the same findings feed the blocking asset checks (`checks.py`),
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 import pandas as pd
 import pandera.pandas as pa
+
+
+def _geopandas_marked_absent() -> bool:
+    """pandera looks for geopandas whenever it resolves the dtype of an object column
+    (`pandas_engine.is_geopandas_dtype` tries `from geopandas.array import GeometryDtype`),
+    and Python does not remember an import that failed: without geopandas, every column checked
+    searched every folder of `sys.path` again, about a tenth of the time of validating a raw
+    frame (8.8 -> 8.0 ms). Marking the absent module `None` in `sys.modules` makes the import
+    fail at once, as Python documents; `importlib.util.find_spec` still answers None. Where
+    geopandas is installed nothing changes."""
+    if "geopandas" not in sys.modules and importlib.util.find_spec("geopandas") is None:
+        sys.modules["geopandas"] = None
+    return sys.modules.get("geopandas", ...) is None
+
+
+_geopandas_marked_absent()
 
 
 @dataclass(frozen=True)

@@ -236,3 +236,30 @@ def test_sources_are_never_modified(bundled_run):
     assert all(r.result.success for r in bundled_run.runs)
     assert digest_files(BUNDLED_SOURCES) == bundled_run.sources_before
     assert len(bundled_run.sources_before) >= 6
+
+
+def test_pandera_does_not_search_for_a_missing_geopandas_on_every_column(monkeypatch):
+    """`validation._geopandas_marked_absent`: resolving an object column's dtype, as pandera does
+    for every column it checks, searches `sys.path` for geopandas no more (this environment has
+    no geopandas)."""
+    import importlib.machinery
+    import importlib.util
+
+    import numpy as np
+    from pandera.engines import pandas_engine
+
+    from wbtip_pipeline import validation
+
+    assert importlib.util.find_spec("geopandas") is None
+    assert validation._geopandas_marked_absent()
+    searched = []
+    real = importlib.machinery.PathFinder.find_spec
+
+    def find_spec(name, *args, **kwargs):
+        searched.append(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(importlib.machinery.PathFinder, "find_spec", find_spec)
+    for _ in range(3):
+        assert str(pandas_engine.Engine.dtype(np.dtype("O"))) == "object"
+    assert not [name for name in searched if name.startswith("geopandas")]
