@@ -45,6 +45,7 @@ PRELOAD = [
     "matplotlib.figure",
     "statsmodels.genmod.generalized_linear_model",
     "statsmodels.genmod.families",
+    "highspy",  # the disclosure audit's LPs
     "typst",
     "pypdf",
     "pycountry",
