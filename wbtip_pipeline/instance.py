@@ -17,7 +17,9 @@ connection kept open reads what others committed since its previous transaction 
 sees a run's events as they are written). Durability is SQLite's default (`synchronous=FULL`:
 every commit synced). Engines are bounded (the newest `ENGINES`: a run's database is no longer
 written once it ends) and disposing of one closes its connection, so a long-lived webserver or
-daemon keeps at most that many open.
+daemon keeps at most that many open. Wiping the instance (`dagster instance wipe`, which deletes
+the runs' database files) closes them first; another process's wipe leaves this one's kept
+connections on the deleted files until they are disposed of, as with any open SQLite file.
 
 The production instance (deploy/dagster.yaml) keeps its event log in PostgreSQL and is not
 concerned. `wbtip run` writes this storage into the `dagster.yaml` of a new local instance
@@ -82,9 +84,18 @@ class LocalEventLogStorage(SqliteEventLogStorage):
             with engine.connect() as conn, conn.begin():
                 yield conn
 
-    def dispose(self) -> None:
+    def _dispose_engines(self) -> None:
         with self._engines_lock:
             for engine in self._engines.values():
-                engine.dispose()
+                engine.dispose()  # and the connection it kept
             self._engines.clear()
+
+    def wipe(self) -> None:
+        # Dagster's wipe deletes the runs' database files: a connection kept to one would go on
+        # reading and writing the deleted file
+        self._dispose_engines()
+        super().wipe()
+
+    def dispose(self) -> None:
+        self._dispose_engines()
         super().dispose()

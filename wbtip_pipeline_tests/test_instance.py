@@ -99,3 +99,20 @@ def test_the_method_it_replaces_is_still_dagsters():
     assert "_connect" in vars(SqliteEventLogStorage)
     assert list(inspect.signature(SqliteEventLogStorage._connect).parameters) == ["self", "shard"]
     assert module.LocalEventLogStorage._connect is not SqliteEventLogStorage._connect
+
+
+def test_a_wipe_closes_the_kept_connections_before_deleting_the_files(tmp_path):
+    """`dagster instance wipe` deletes each run's database file: a connection kept to one would
+    still read the deleted run's events, and write new ones where nobody reads them."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(local_instance_config(home), encoding="utf-8")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        run_id = dg.materialize([figure], instance=instance).run_id
+        assert instance.all_logs(run_id)  # read through the connection kept to its file
+        instance.wipe()
+        assert not (home / "history" / "runs" / f"{run_id}.db").exists()
+        assert instance.all_logs(run_id) == []
+        assert instance.get_latest_materialization_event(dg.AssetKey("figure")) is None
+        again = dg.materialize([figure], instance=instance).run_id
+        assert instance.get_latest_materialization_event(dg.AssetKey("figure")).run_id == again
