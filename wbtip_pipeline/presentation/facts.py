@@ -309,9 +309,10 @@ class Facts:
         return out
 
     def item_titles(self, item_ids: Iterable[str]) -> list[str]:
+        """The checklist items' titles, as a sentence names them (not by their codes)."""
         cl = self.t["ct_checklist"]
         titles = dict(zip(cl["item_id"], cl["title"], strict=True)) if not cl.empty else {}
-        return [f"{titles.get(i, i)} ({i})" for i in item_ids]
+        return [titles.get(i, i) for i in item_ids]
 
     def latest_with(self, code: str, cells: list[tuple]) -> int | None:
         for y in reversed(self.years_of(code, "victims_detected")):

@@ -118,6 +118,12 @@ def test_summary_numbers_match_the_tables(built, tables):
         assert count_words(int(r.value_low), int(r.value_high), "persons") in said[1]
     shared = tables["regional_opportunities"].opportunity_type.eq("shared_gap").sum()
     assert f"{shared} checklist items are gaps" in text
+    # the gaps shared by all are named by their titles, not by their checklist codes
+    opp = tables["regional_opportunities"]
+    everywhere = opp[(opp.opportunity_type == "shared_gap") & (opp.n_jurisdictions >= 6)]
+    checklist = tables["ct_checklist"].set_index("item_id")["title"]
+    assert len(everywhere) and all(checklist[k][1:] in text for k in everywhere.key)
+    assert not re.search(r"\bCT-\d", " ".join(said))
     worst = tables["data_gap_summary"].sort_values("rank_worst_first").iloc[0]
     assert f"Data gaps remain wide: {f.names.of(worst.jurisdiction)} reports the least" in text
     # no sentence quotes a small count as a number
