@@ -1,9 +1,9 @@
 """The Dagster UI in a real browser, and a run launched through its GraphQL API.
 
 A module fixture starts `dagster-webserver` on a free port of 127.0.0.1 (its own process group,
-killed at teardown) against a temporary DAGSTER_HOME and output folder, once with SQLite instance
-storage and once with the PostgreSQL storage of deploy/dagster.yaml (skipped when no server
-answers). There is no daemon, so the project's sensors and schedules start no runs of their own;
+killed at teardown) against a temporary DAGSTER_HOME and output folder, once with the SQLite
+instance `wbtip run` creates (`cli.local_instance_config`, what `make dev` serves) and once with
+the PostgreSQL storage of deploy/dagster.yaml (skipped when no server answers). There is no daemon, so the project's sensors and schedules start no runs of their own;
 the instance uses the DefaultRunCoordinator, which launches a run as soon as it is submitted.
 
 Headless Chromium (Debian's `chromium`; .ci/run installs it) renders the global asset lineage:
@@ -35,6 +35,7 @@ import sqlalchemy as sa
 import yaml
 
 from wbtip_pipeline.assets import ANALYTICS, HARMONISED, REPORTING, SOURCES
+from wbtip_pipeline.cli import local_instance_config
 from wbtip_pipeline.definitions import build_definitions
 from wbtip_pipeline_tests.browser import HEADLESS
 from wbtip_pipeline_tests.conftest import BUNDLED_SOURCES, REFERENCE, ROOT, settings_for
@@ -163,9 +164,12 @@ WORKSPACE_QUERY = """
 """
 
 
-def _instance_yaml(storage: str) -> str:
+def _instance_yaml(storage: str, home: Path) -> str:
     if storage == "sqlite":
-        config: dict = {"telemetry": {"enabled": False}}
+        # the local instance `wbtip run` creates, which `make dev` serves: its event log kept in
+        # SQLite files by `instance.LocalEventLogStorage`, with connections kept open, read here
+        # by the webserver while a run worker of another process writes them
+        config: dict = yaml.safe_load(local_instance_config(home))
     else:
         config = yaml.safe_load((DEPLOY / "dagster.yaml").read_text(encoding="utf-8"))
     # no daemon in this test: runs start as soon as they are submitted
@@ -218,7 +222,7 @@ def webserver(request, tmp_path_factory) -> Iterator[Webserver]:
     with _database_for(storage) as database:
         if database:
             env.update(pg_env(database))
-        (home / "dagster.yaml").write_text(_instance_yaml(storage), encoding="utf-8")
+        (home / "dagster.yaml").write_text(_instance_yaml(storage, home), encoding="utf-8")
         port = free_port()
         server = Webserver(
             f"http://127.0.0.1:{port}",
