@@ -23,7 +23,7 @@ def _region_tables(harmonised: pd.DataFrame, extra: int) -> pd.DataFrame:
 def time_protect(output: Path, members: int, runs: int) -> tuple[float, int, int]:
     """(best seconds, cells withheld, LPs solved) of `harmonised_disclosure` for a region of
     `members` (at least the refresh's own)."""
-    from wbtip_pipeline.presentation import audit, cache
+    from wbtip_pipeline.presentation import audit, cache, suppression
     from wbtip_pipeline.presentation.disclosure import harmonised_disclosure
     from wbtip_pipeline.warehouse import Warehouse
 
@@ -43,8 +43,6 @@ def time_protect(output: Path, members: int, runs: int) -> tuple[float, int, int
     best, withheld = float("inf"), 0
     try:
         for _ in range(runs):
-            from wbtip_pipeline.presentation import suppression
-
             suppression._PROTECTED._memory.clear()  # nothing kept from the previous run
             suppression._PART._memory.clear()
             solved[0] = 0

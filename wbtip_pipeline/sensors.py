@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from wbtip_pipeline.assets.reference import assessment_asset_name
+from wbtip_pipeline.assets.reference import assessment_asset_name, member_source_keys
 from wbtip_pipeline.assets.sources import configs_in_use, raw_asset_name
 from wbtip_pipeline.assets.workshop import FEEDBACK_ASSET
 from wbtip_pipeline.resources import HOST_TAG, PID_START_TAG, PID_TAG, STAGE_TAG
@@ -163,9 +163,7 @@ def build_sources_sensor(
 ) -> dg.SensorDefinition:
     """The sensor of the source files of the members of `configs` (default: `configs_in_use()`)."""
     configs = configs_in_use() if configs is None else configs
-    keys = [dg.AssetKey(raw_asset_name(c)) for c in configs] + [
-        dg.AssetKey(assessment_asset_name(c)) for c in configs
-    ]
+    keys = member_source_keys(configs)
     keys.append(dg.AssetKey(FEEDBACK_ASSET))
     keys += REFERENCE_KEYS
     feedback = Path(feedback_dir) if feedback_dir else None

@@ -10,7 +10,7 @@ import dagster as dg
 import pandas as pd
 
 from wbtip_pipeline.assets import DATA_OWNERS, JURISDICTION_INPUT, SOURCES
-from wbtip_pipeline.assets.sources import IO_RETRY
+from wbtip_pipeline.assets.sources import IO_RETRY, raw_asset_name
 from wbtip_pipeline.assets.versions import code_version, data_version
 from wbtip_pipeline.checks import build_schema_check, check_result
 from wbtip_pipeline.resources import PipelinePaths
@@ -137,6 +137,13 @@ reference_checks = [
 
 def assessment_asset_name(code: str) -> str:
     return f"ct_assessments_{code.lower()}"
+
+
+def member_source_keys(configs: dict[str, SourceConfig]) -> list[dg.AssetKey]:
+    """The source assets of the members of `configs`: each one's raw statistics, then each
+    one's assessments."""
+    names = [raw_asset_name(c) for c in configs] + [assessment_asset_name(c) for c in configs]
+    return [dg.AssetKey(name) for name in names]
 
 
 def build_assessment_asset(code: str, name: str) -> dg.AssetsDefinition:

@@ -13,8 +13,8 @@ from wbtip_pipeline.assets.common import (
     published_table,
     schema_check_spec,
 )
-from wbtip_pipeline.assets.reference import assessment_asset_name
-from wbtip_pipeline.assets.sources import configs_in_use, raw_asset_name
+from wbtip_pipeline.assets.reference import member_source_keys
+from wbtip_pipeline.assets.sources import configs_in_use
 from wbtip_pipeline.assets.versions import (
     DICTIONARY,
     PUBLICATION,
@@ -149,13 +149,6 @@ def recommendations(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         )
 
 
-def source_keys() -> list[dg.AssetKey]:
-    """The source assets of every member of the region in use."""
-    codes = list(configs_in_use())
-    names = [raw_asset_name(c) for c in codes] + [assessment_asset_name(c) for c in codes]
-    return [dg.AssetKey(name) for name in names]
-
-
 # the final report and the pack read every table the presentation layer knows
 REPORT_TABLES = list(TABLE_NAMES)
 
@@ -178,7 +171,7 @@ def release() -> str:
 def source_file_hashes(instance: dg.DagsterInstance) -> dict[str, str]:
     """{file: SHA-256} of every source file, from the latest materialisations of the source layer."""
     files: dict[str, str] = {}
-    for key in sorted(source_keys(), key=str):
+    for key in sorted(member_source_keys(configs_in_use()), key=str):
         event = instance.get_latest_materialization_event(key)
         meta = event.asset_materialization.metadata if event and event.asset_materialization else {}
         for name in ("source_hashes", "source_files"):

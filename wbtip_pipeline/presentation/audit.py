@@ -330,19 +330,21 @@ class _ComponentLP:
         self.rows = rows
         self._models: dict[tuple[int, ...], lp.Model] = {}  # by the rows' ids
 
+    def _columns(self, row: Row) -> dict[int, float]:
+        """The row's coefficients by the cells' columns in the LP."""
+        return {self.index[c]: coef for c, coef in row.coefs.items()}
+
     def _model(self, rows: list[Row]) -> lp.Model:
         key = tuple(id(r) for r in rows)
         model = self._models.get(key)
         if model is None:
-            spec = [
-                ({self.index[c]: coef for c, coef in r.coefs.items()}, r.lo, r.hi) for r in rows
-            ]
+            spec = [(self._columns(r), r.lo, r.hi) for r in rows]
             model = self._models[key] = lp.Model(self.bounds, spec)
         return model
 
     def solve(self, objective: dict[int, float], rows: list[Row] | None = None):
-        """(status, value): 0 optimal, 2 infeasible, 3 unbounded (`lp`'s codes, scipy's). A
-        point found over all the rows widens what the cells are seen to take."""
+        """(status, value), status as `lp.Model.minimise` gives it. A point found over all the
+        rows widens what the cells are seen to take."""
         costs = [0.0] * len(self.cells)
         for i, coef in objective.items():
             costs[i] = coef
@@ -356,12 +358,12 @@ class _ComponentLP:
     def interval(self, i: int, rows: list[Row] | None = None) -> tuple[float, float] | None:
         """The feasible interval of cell i, as integers; None when nothing is feasible."""
         status, low = self.solve({i: 1.0}, rows)
-        if status == 2:
+        if status == lp.INFEASIBLE:
             return None
         status_high, high = self.solve({i: -1.0}, rows)
         # an LP that stops short of its optimum (unbounded, numerical trouble) narrows nothing
-        lower = math.ceil(low - _EPS) if status == 0 else self.bounds[i][0]
-        upper = math.floor(-high + _EPS) if status_high == 0 else INF
+        lower = math.ceil(low - _EPS) if status == lp.OPTIMAL else self.bounds[i][0]
+        upper = math.floor(-high + _EPS) if status_high == lp.OPTIMAL else INF
         return (lower, upper)
 
     def _kept_by_points(self, i: int) -> bool:
@@ -374,7 +376,7 @@ class _ComponentLP:
         own. Returns the status of the first (`lp.INFEASIBLE`: no point at all)."""
         idx = [self.index[p.cell] for p in targets]
         first, _ = self.solve(dict.fromkeys(idx, 1.0))
-        if first == 2:
+        if first == lp.INFEASIBLE:
             return first
         # a withheld cell has no upper bound: it is only ever pushed down
         up = [i for i, p in zip(idx, targets, strict=True) if p.high < INF]
@@ -392,10 +394,10 @@ class _ComponentLP:
         self, targets: list[Protected], result: AuditResult
     ) -> list[tuple[Protected, tuple[float, float]]]:
         """The targets a reader can narrow beyond the rule, with their feasible intervals."""
-        if self._seed(targets) == 2:
+        if self._seed(targets) == lp.INFEASIBLE:
             self._drop_contradictions()
             result.inconsistent.append(str(targets[0].cell))
-            if self._seed(targets) == 2:  # contradicting claims: nothing can be said
+            if self._seed(targets) == lp.INFEASIBLE:  # contradicting claims: nothing can be said
                 result.lps_solved += self.solved
                 return []
         found = []
@@ -415,7 +417,7 @@ class _ComponentLP:
         n, m = len(self.cells), len(self.rows)
         spec = []
         for j, row in enumerate(self.rows):
-            coefs = {self.index[c]: coef for c, coef in row.coefs.items()}
+            coefs = self._columns(row)
             if isinstance(row.source, Group):  # a relation may be off by a slack either way
                 coefs[n + 2 * j], coefs[n + 2 * j + 1] = 1.0, -1.0
             spec.append((coefs, row.lo, row.hi))

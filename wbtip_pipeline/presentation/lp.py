@@ -34,7 +34,7 @@ class Model:
     ) -> None:
         import highspy
 
-        self._highspy = highspy
+        self._statuses = highspy.HighsModelStatus
         n = len(bounds)
         self.columns = np.arange(n, dtype=np.int32)
         inf = highspy.kHighsInf
@@ -65,7 +65,7 @@ class Model:
     def minimise(self, costs: Sequence[float]) -> tuple[int, float | None, np.ndarray | None]:
         """(status, the minimum, a point where it is reached): status `OPTIMAL`, `INFEASIBLE`,
         `UNBOUNDED` or `NOT_SOLVED` (numerical trouble), as `scipy.optimize.linprog` gives."""
-        solver, statuses = self._solver, self._highspy.HighsModelStatus
+        solver, statuses = self._solver, self._statuses
         solver.changeColsCost(len(self.columns), self.columns, np.asarray(costs, dtype=float))
         solver.run()
         status = solver.getModelStatus()
